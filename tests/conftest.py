@@ -1,0 +1,51 @@
+"""Shared fixtures: the sample-corpus graph (built once per session) and skip-or-fail helpers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = ROOT / "data" / "corpus"
+SHARED = ROOT.parent / "shared"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when an external prerequisite is missing; under CI it must be there, so fail."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    print(f"SKIP: {reason}")
+    pytest.skip(reason)
+
+
+def require_executable(name: str) -> str:
+    path = shutil.which(name)
+    require(path is not None, f"`{name}` is not installed")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """Build the graph of data/corpus once for the whole session; returns the output folder."""
+    from graphbuild.build import build_corpus
+
+    out = tmp_path_factory.mktemp("sample-build")
+    build_corpus(SAMPLE_CORPUS, out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_graph_path(sample_build) -> Path:
+    return sample_build / "graph.ttl"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    require(SHARED.is_dir(), f"{SHARED} (gold annotations and scorer) is missing")
+    return SHARED
