@@ -1,0 +1,263 @@
+"""Stage 1: read a folder of documents into `SourceText`s, reporting every file it cannot use.
+
+Offsets in the graph point into the text returned here: for .txt and .md files that is the
+decoded file; for .html it is the visible text of the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import date as Date
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .clean import blank_furniture
+from .records import SourceText
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+MAX_BYTES_DEFAULT = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """A file that was skipped or read with a caveat; `fatal` means it is not in the graph."""
+
+    path: str
+    message: str
+    fatal: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class CorpusError(Exception):
+    """The corpus as a whole cannot be read (missing folder, nothing readable)."""
+
+
+def find_documents(folder: Path) -> tuple[list[Path], list[ReadProblem]]:
+    """All document files under `folder`, sorted, following symlinks but never looping."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise CorpusError(f"{folder}: no such folder")
+    if folder.is_file():
+        return [folder], []
+    if not folder.is_dir():
+        raise CorpusError(f"{folder}: not a folder")
+    found: list[Path] = []
+    problems: list[ReadProblem] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def walk(d: Path) -> None:
+        try:
+            st = d.stat()
+        except OSError as e:
+            problems.append(ReadProblem(str(d), f"cannot read folder ({e.strerror})"))
+            return
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            problems.append(ReadProblem(str(d), "symlink loop: folder already visited, skipped"))
+            return
+        seen_dirs.add((st.st_dev, st.st_ino))
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as e:
+            problems.append(ReadProblem(str(d), f"cannot list folder ({e.strerror})"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+            except OSError as e:
+                problems.append(ReadProblem(str(path), f"cannot stat ({e.strerror})"))
+                continue
+            if is_dir:
+                walk(path)
+            elif path.suffix.lower() in SUFFIXES:
+                if entry.is_symlink() and not path.exists():
+                    problems.append(ReadProblem(str(path), "broken symlink, skipped"))
+                    continue
+                found.append(path)
+
+    walk(folder)
+    return found, problems
+
+
+def decode(data: bytes, path: str) -> tuple[str, ReadProblem | None]:
+    """UTF-8 first; otherwise cp1252 (or Latin-1) with a warning, so no text is lost."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        where = f"byte {e.start}"
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text, ReadProblem(path, f"not UTF-8 (first bad {where}); decoded as {encoding}",
+                                 fatal=False)
+    raise AssertionError("latin-1 decodes every byte string")
+
+
+def looks_binary(data: bytes) -> bool:
+    """A file is binary when NUL or other control bytes make up more than 1 % of its start."""
+    head = data[:8192]
+    if not head:
+        return False
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls / len(head) > 0.01 or head.count(b"\x00") > len(head) // 100
+
+
+class _VisibleText(HTMLParser):
+    """Collect the text a reader sees: no scripts, styles or markup; block tags become newlines."""
+
+    SKIP = {"script", "style", "noscript", "template", "head"}
+    BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+             "table", "section", "article", "blockquote", "header", "footer", "title", "pre"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+        self.title: str | None = None
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.skipping += 1
+        if tag == "title":
+            self._in_title = True
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self.skipping:
+            self.skipping -= 1
+        if tag == "title":
+            self._in_title = False
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self._in_title and self.title is None and data.strip():
+            self.title = data.strip()
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> tuple[str, str | None]:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t\r\f\v]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    return text, parser.title
+
+
+_DAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+"
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
+           "December")
+_DATE_FORMS = [
+    (re.compile(rf"^\s*(?:{_DAYS})?(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}),?\s+(\d{{4}})\b"),
+     lambda m: (int(m[3]), m[2], int(m[1]))),
+    (re.compile(rf"^\s*(?:{_DAYS})?({_MONTHS})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"),
+     lambda m: (int(m[3]), m[1], int(m[2]))),
+    (re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\b"), lambda m: (int(m[1]), int(m[2]), int(m[3]))),
+]
+
+
+def leading_date(text: str) -> tuple[str | None, int]:
+    """The ISO date a text starts with, and the offset just after it (0 when there is none)."""
+    for pattern, parts in _DATE_FORMS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        year, month, day = parts(m)
+        if isinstance(month, str):
+            month = datetime.strptime(month, "%B").month
+        try:
+            return Date(year, month, day).isoformat(), m.end()
+        except ValueError:
+            return None, 0
+    return None, 0
+
+
+def title_of(text: str, after: int) -> str:
+    """The first non-empty line after `after` (the leading date, if any), cut to 200 chars."""
+    for line in text[after:].splitlines():
+        line = line.strip()
+        if line:
+            return line[:200]
+    return ""
+
+
+def read_document(path: Path, root: Path, max_bytes: int = MAX_BYTES_DEFAULT):
+    """Read one file. Returns (SourceText or None, problems)."""
+    identifier = path.relative_to(root).as_posix() if path != root else path.name
+    problems: list[ReadProblem] = []
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, [ReadProblem(str(path), f"{size} bytes is over the {max_bytes}-byte "
+                                                 "limit (--max-bytes); skipped")]
+        data = path.read_bytes()
+    except OSError as e:
+        return None, [ReadProblem(str(path), f"cannot read ({e.strerror or e})")]
+    if not data.strip():
+        return None, [ReadProblem(str(path), "empty file; skipped")]
+    if looks_binary(data):
+        return None, [ReadProblem(str(path), "binary file, not text; skipped")]
+    text, problem = decode(data, str(path))
+    if problem:
+        problems.append(problem)
+    if "\x00" in text:
+        text = text.replace("\x00", " ")
+        problems.append(ReadProblem(str(path), "NUL bytes replaced by spaces", fatal=False))
+    html_title = None
+    if path.suffix.lower() in {".html", ".htm"}:
+        text, html_title = html_to_text(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return None, problems + [ReadProblem(str(path), "no text after reading; skipped")]
+    iso, after = leading_date(text)
+    title = html_title or title_of(text, after) or path.stem
+    doc = SourceText(
+        doc_id=identifier.rsplit(".", 1)[0].replace("/", "__"),
+        identifier=identifier,
+        title=title,
+        date=iso,
+        text=text,
+        clean=blank_furniture(text),
+    )
+    return doc, problems
+
+
+def read_corpus(folder: Path, max_bytes: int = MAX_BYTES_DEFAULT):
+    """Read every document under `folder`. Returns (documents, problems), documents by id."""
+    folder = Path(folder)
+    paths, problems = find_documents(folder)
+    root = folder if folder.is_dir() else folder.parent
+    docs: list[SourceText] = []
+    seen_ids: dict[str, str] = {}
+    for path in paths:
+        doc, doc_problems = read_document(path, root, max_bytes)
+        problems.extend(doc_problems)
+        if doc is None:
+            continue
+        if doc.doc_id in seen_ids:
+            problems.append(ReadProblem(str(path), f"same document id as {seen_ids[doc.doc_id]}; "
+                                                   "skipped"))
+            continue
+        seen_ids[doc.doc_id] = str(path)
+        docs.append(doc)
+    return docs, problems
+

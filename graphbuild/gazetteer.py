@@ -1,0 +1,92 @@
+"""The gazetteer of known entities (ontology/gazetteer.yaml): names, classes and aliases.
+
+It names and types entities; it adds no facts to a build, except its `reference_facts`
+on request (`graphbuild build --reference`), into a named graph of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .names import fold, is_acronym
+from .resources import ResourceError, load_yaml, ontology_dir
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    name: str
+    cls: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReferenceFact:
+    subject: str
+    predicate: str
+    object: str
+    source: str
+
+
+class Gazetteer:
+    """Known entities, looked up by any of their names (acronyms case-sensitively)."""
+
+    def __init__(self, entries: list[GazetteerEntry], facts: list[ReferenceFact]):
+        self.entries = entries
+        self.facts = facts
+        self.by_name = {e.name: e for e in entries}
+        self._exact: dict[str, GazetteerEntry] = {}
+        self._folded: dict[str, GazetteerEntry] = {}
+        for e in entries:
+            for n in (e.name, *e.aliases):
+                if is_acronym(n):
+                    self._exact.setdefault(n, e)
+                else:
+                    self._folded.setdefault(fold(n), e)
+
+    def lookup(self, name: str) -> GazetteerEntry | None:
+        name = name.strip()
+        hit = self._exact.get(name)
+        if hit:
+            return hit
+        if is_acronym(name):
+            return None
+        return self._folded.get(fold(name))
+
+    def surface_forms(self):
+        """(entry, form, case_sensitive) for every name and alias, for the entity ruler."""
+        for e in self.entries:
+            for n in dict.fromkeys((e.name, *e.aliases)):
+                yield e, n, is_acronym(n)
+
+
+def _entries_from(data: dict, path: str, classes: set[str]) -> list[GazetteerEntry]:
+    entries = []
+    for i, raw in enumerate(data.get("entities") or []):
+        if not isinstance(raw, dict) or "name" not in raw or "class" not in raw:
+            raise ResourceError(f"{path}: entity #{i + 1} needs a name and a class: {raw!r}")
+        if raw["class"] not in classes:
+            raise ResourceError(f"{path}: entity {raw['name']!r} has unknown class "
+                                f"{raw['class']!r}")
+        aliases = tuple(str(a) for a in raw.get("aliases") or [])
+        entries.append(GazetteerEntry(str(raw["name"]), raw["class"], aliases))
+    return entries
+
+
+@lru_cache(maxsize=1)
+def load_gazetteer() -> Gazetteer:
+    from .ontology import entity_classes, relation_properties
+
+    path = str(ontology_dir() / "gazetteer.yaml")
+    data = load_yaml("gazetteer.yaml")
+    entries = _entries_from(data, path, entity_classes())
+    names = {e.name for e in entries}
+    props = relation_properties()
+    facts = []
+    for raw in data.get("reference_facts") or []:
+        s, p, o = raw.get("s"), raw.get("p"), raw.get("o")
+        if s not in names or o not in names or p not in props:
+            raise ResourceError(f"{path}: reference fact {raw!r} must name two gazetteer "
+                                "entities and a contract property")
+        facts.append(ReferenceFact(s, p, o, str(raw.get("source", "gazetteer"))))
+    return Gazetteer(entries, facts)

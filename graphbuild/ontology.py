@@ -1,0 +1,69 @@
+"""The ontology (ontology/pko.ttl) as the build needs it: class and property names and parents."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from .namespaces import PKO
+from .resources import ResourceError, ontology_dir
+
+CONTRACT_RELATIONS = ("owns", "partOf", "memberOf", "leads", "inspects", "publishedBy",
+                      "authoredBy", "about", "responsibleFor", "implements", "delivers", "funds",
+                      "partnerOf", "uses", "operatesIn", "successorOf", "criticises")
+NON_ENTITY_CLASSES = {"SourceDocument", "Assertion"}
+
+
+@lru_cache(maxsize=1)
+def ontology_graph() -> Graph:
+    path = ontology_dir() / "pko.ttl"
+    g = Graph()
+    try:
+        g.parse(path, format="turtle")
+    except Exception as e:  # rdflib raises several parser exception types
+        raise ResourceError(f"{path}: cannot parse the ontology: {e}") from e
+    return g
+
+
+def _local(iri: URIRef) -> str | None:
+    s = str(iri)
+    return s[len(str(PKO)):] if s.startswith(str(PKO)) else None
+
+
+@lru_cache(maxsize=1)
+def entity_classes() -> frozenset[str]:
+    g = ontology_graph()
+    names = {_local(c) for c in g.subjects(RDF.type, OWL.Class)}
+    return frozenset(n for n in names if n and n not in NON_ENTITY_CLASSES)
+
+
+@lru_cache(maxsize=1)
+def relation_properties() -> frozenset[str]:
+    """Contract relation properties and their declared sub-properties."""
+    g = ontology_graph()
+    found = set()
+    for p in g.subjects(RDF.type, OWL.ObjectProperty):
+        name = _local(p)
+        if not name:
+            continue
+        ancestors = {_local(a) for a in g.transitive_objects(p, RDFS.subPropertyOf)}
+        if ancestors & set(CONTRACT_RELATIONS):
+            found.add(name)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def class_ancestors() -> dict[str, frozenset[str]]:
+    """For each pko class, itself and its pko super-classes (for type checks in rules)."""
+    g = ontology_graph()
+    out = {}
+    for c in entity_classes():
+        anc = {_local(a) for a in g.transitive_objects(PKO[c], RDFS.subClassOf)}
+        out[c] = frozenset(a for a in anc if a)
+    return out
+
+
+def is_a(cls: str, wanted: str) -> bool:
+    return wanted in class_ancestors().get(cls, frozenset({cls}))
