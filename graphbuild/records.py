@@ -39,14 +39,15 @@ class Mention:
 class RelationCandidate:
     """A fact found in one sentence, between two mentions of the same document.
 
-    `subject`/`object` index into the document's mention list; a report node is
-    written as `report:<publisher mention>:<about mention>` resolved later.
+    `subject`/`object` index into the document's mention list, or are `gaz:<name>` for a
+    gazetteer entity implied by the sentence (a role title). `reportAbout` means a report
+    published by the subject about the object.
     """
 
     doc_id: str
-    subject: int
+    subject: int | str
     predicate: str
-    object: int
+    object: int | str
     sent_start: int
     sent_end: int
     extractor: str

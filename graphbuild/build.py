@@ -1,0 +1,186 @@
+"""The whole build: corpus folder → `graph.ttl`, with a per-document cache."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .atomic import write_bytes_atomic
+from .corpus import CorpusError, ReadProblem, read_corpus
+from .extract import DocExtraction, extract_document
+from .gazetteer import load_gazetteer
+from .names import slug
+from .nlp import load_pipeline
+from .ontology import is_a
+from .rdfgraph import build_graph
+from .records import Assertion, Entity, Mention, SourceText
+from .resolve import resolve
+from .resources import fingerprint
+from .settings import Settings
+
+
+@dataclass
+class BuildSummary:
+    documents: int = 0
+    words: int = 0
+    entities_by_class: Counter = field(default_factory=Counter)
+    relations_by_property: Counter = field(default_factory=Counter)
+    problems: list[ReadProblem] = field(default_factory=list)
+    cached: int = 0
+    seconds: float = 0.0
+    output: Path | None = None
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for p in self.problems if p.fatal)
+
+    def lines(self) -> list[str]:
+        out = [f"documents  {self.documents} ({self.words} words, {self.cached} from cache, "
+               f"{self.failed} failed)"]
+        out.append(f"entities   {sum(self.entities_by_class.values())}")
+        out += [f"  {c:<22} {n}" for c, n in sorted(self.entities_by_class.items())]
+        out.append(f"relations  {sum(self.relations_by_property.values())}")
+        out += [f"  {p:<22} {n}" for p, n in sorted(self.relations_by_property.items())]
+        out.append(f"seconds    {self.seconds:.1f}")
+        if self.output:
+            out.append(f"wrote      {self.output}")
+        return out
+
+
+class BuildError(Exception):
+    """The build cannot proceed; nothing was written."""
+
+
+def _cache_key(doc: SourceText, settings: Settings) -> str:
+    h = hashlib.sha256()
+    for part in (__version__, settings.model, fingerprint(), doc.identifier, doc.text):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _extract_all(docs, settings, cache_dir, progress) -> tuple[list[DocExtraction], int]:
+    results: list[DocExtraction] = []
+    hits = 0
+    nlp = None
+    for n, doc in enumerate(docs, 1):
+        path = cache_dir / f"{_cache_key(doc, settings)}.pkl" if cache_dir else None
+        result = None
+        if path and path.exists():
+            try:
+                result = pickle.loads(path.read_bytes())
+                hits += 1
+            except Exception:  # a damaged cache entry is recomputed, never trusted
+                result = None
+        if result is None:
+            nlp = nlp or load_pipeline(settings.model)
+            result = extract_document(doc, nlp, settings.batch_size, settings.max_chunk_chars)
+            if path:
+                write_bytes_atomic(path, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        results.append(result)
+        if progress:
+            bar = "#" * int(30 * n / len(docs))
+            print(f"\rextracting [{bar:<30}] {n}/{len(docs)} {doc.identifier[:40]:<40}",
+                  end="", file=sys.stderr, flush=True)
+    if progress and docs:
+        print(file=sys.stderr)
+    return results, hits
+
+
+def _endpoint(ref, base: int, key_of: dict[int, str], entities: dict[str, Entity]) -> str | None:
+    if isinstance(ref, str):
+        name = ref[4:]
+        entry = load_gazetteer().by_name.get(name)
+        if entry is None:
+            return None
+        key = slug(entry.name)
+        entities.setdefault(key, Entity(key, entry.name, entry.cls))
+        return key
+    return key_of.get(base + ref)
+
+
+def assertions_from(extractions, key_of, entities, docs_by_id) -> list[Assertion]:
+    """Turn per-document candidates into entity-level assertions; reports become nodes."""
+    found: dict[tuple, Assertion] = {}
+    base = 0
+    for ex in extractions:
+        doc = docs_by_id[ex.doc_id]
+        for c in ex.candidates:
+            s = _endpoint(c.subject, base, key_of, entities)
+            o = _endpoint(c.object, base, key_of, entities)
+            if not s or not o or s == o:
+                continue
+            evidence = doc.text[c.sent_start:c.sent_end]
+            facts = [(s, c.predicate, o)]
+            if c.predicate == "reportAbout":
+                report = _report_entity(entities, s, doc)
+                link = "authoredBy" if is_a(entities[s].cls, "Person") else "publishedBy"
+                facts = [(report, link, s), (report, "about", o)]
+            for fs, fp, fo in facts:
+                a = Assertion(fs, fp, fo, ex.doc_id, c.sent_start, c.sent_end, evidence,
+                              c.extractor, c.confidence)
+                k = (fs, fp, fo, ex.doc_id, c.sent_start)
+                if k not in found or found[k].confidence < a.confidence:
+                    found[k] = a
+        base += len(ex.mentions)
+    return sorted(found.values(), key=lambda a: (a.subject, a.predicate, a.object, a.doc_id,
+                                                 a.char_start, a.extractor))
+
+
+def _report_entity(entities: dict[str, Entity], publisher: str, doc: SourceText) -> str:
+    """The report a document describes, one per publisher and document."""
+    key = f"report-{slug(doc.doc_id)}-{publisher}"
+    if key not in entities:
+        title = doc.title if len(doc.title) <= 80 else doc.title[:77] + "..."
+        entities[key] = Entity(key, f"Report by {entities[publisher].label} described in "
+                                    f"“{title}”", "Report", documents={doc.doc_id})
+    return key
+
+
+def build_corpus(corpus: str | Path, out: str | Path, settings: Settings | None = None,
+                 progress: bool = True, strict: bool = False, use_cache: bool = True) -> BuildSummary:
+    """Read `corpus`, extract, resolve and write `out/graph.ttl` atomically."""
+    started = time.perf_counter()
+    settings = settings or Settings()
+    out = Path(out)
+    try:
+        docs, problems = read_corpus(Path(corpus))
+    except CorpusError as e:
+        raise BuildError(str(e)) from e
+    for p in problems:
+        print(f"warning: {p}" if not p.fatal else f"error: {p}", file=sys.stderr)
+    if strict and problems:
+        raise BuildError(f"{len(problems)} file(s) had problems and --strict is set; "
+                         "nothing written")
+    if not docs:
+        raise BuildError(f"{corpus}: no readable documents (.txt, .md, .html); nothing written")
+    cache_dir = out / ".cache" if use_cache else None
+    extractions, hits = _extract_all(docs, settings, cache_dir, progress)
+    all_mentions: list[Mention] = [m for ex in extractions for m in ex.mentions]
+    key_of, entities = resolve(all_mentions)
+    docs_by_id = {d.doc_id: d for d in docs}
+    assertions = assertions_from(extractions, key_of, entities, docs_by_id)
+    mentioned: dict[str, set[str]] = defaultdict(set)
+    for i, m in enumerate(all_mentions):
+        if i in key_of:
+            mentioned[m.doc_id].add(key_of[i])
+    for a in assertions:
+        for key in (a.subject, a.object):
+            if entities[key].cls == "Report":
+                mentioned[a.doc_id].add(key)
+    graph = build_graph(docs, entities, assertions, mentioned)
+    target = out / "graph.ttl"
+    write_bytes_atomic(target, graph.serialize(format="turtle", encoding="utf-8"))
+    summary = BuildSummary(documents=len(docs), words=sum(ex.words for ex in extractions),
+                           problems=problems, cached=hits, output=target)
+    summary.entities_by_class = Counter(e.cls for e in entities.values())
+    summary.relations_by_property = Counter(p for (_, p, _) in {(a.subject, a.predicate,
+                                                                  a.object) for a in assertions})
+    summary.seconds = time.perf_counter() - started
+    return summary

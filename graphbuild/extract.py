@@ -1,0 +1,138 @@
+"""Stages 3–6 for one document: spaCy → mentions (with anaphors) → relation candidates.
+
+Everything here depends on one document only, so its result can be cached and computed in
+any process; resolution across documents happens afterwards (resolve.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .gazetteer import load_gazetteer
+from .mentions import mentions_from_doc
+from .names import fold
+from .nlp import chunks
+from .ontology import is_a
+from .records import Mention, RelationCandidate, SourceText
+from .relations import match_roles, match_sentence, slot_sentence
+from .resources import load_yaml
+
+
+@dataclass
+class DocExtraction:
+    doc_id: str
+    mentions: list[Mention] = field(default_factory=list)
+    candidates: list[RelationCandidate] = field(default_factory=list)
+    words: int = 0
+
+
+@lru_cache(maxsize=1)
+def _anaphors():
+    specs = load_yaml("lexicon.yaml").get("anaphors") or []
+    return [(re.compile(rf"(?<![\w-]){re.escape(a['phrase'])}(?![\w-])"), a["class"],
+             a.get("keyword")) for a in specs]
+
+
+class _Salience:
+    """Which entity of each kind the document is about so far (most mentioned, then latest)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.last: dict[tuple[str, str], int] = {}
+        self.names: dict[tuple[str, str], str] = {}
+
+    def add(self, m: Mention, order: int) -> None:
+        key = (m.gazetteer_key or fold(m.text), m.cls)
+        self.counts[key] += 1
+        self.last[key] = order
+        self.names.setdefault(key, m.gazetteer_key or m.text)
+
+    def best(self, cls: str, keyword: str | None) -> tuple[str, str, str | None] | None:
+        options = []
+        for (key, c), n in self.counts.items():
+            if not is_a(c, cls):
+                continue
+            name = self.names[(key, c)]
+            if keyword:
+                entry = load_gazetteer().by_name.get(name)
+                forms = [name, *(entry.aliases if entry else ())]
+                if not any(keyword in f for f in forms):
+                    continue
+            options.append((n, self.last[(key, c)], name, c))
+        if not options:
+            return None
+        _, _, name, c = max(options)
+        gaz = name if name in load_gazetteer().by_name else None
+        return name, c, gaz
+
+
+def _anaphor_mentions(sdoc, offset, doc_id, sent_base, taken, salience) -> list[Mention]:
+    out = []
+    sent_index = {s.start: i for i, s in enumerate(sdoc.sents)}
+    for regex, cls, keyword in _anaphors():
+        for m in regex.finditer(sdoc.text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            span = sdoc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is None:
+                continue
+            target = salience.best(cls, keyword)
+            if target is None:
+                continue
+            name, tcls, gaz = target
+            out.append(Mention(doc_id, offset + m.start(), offset + m.end(), name, tcls,
+                               "anaphor", gaz, sent_base + sent_index.get(span.sent.start, 0)))
+            taken.append((m.start(), m.end()))
+    return out
+
+
+def extract_document(doc: SourceText, nlp, batch_size: int = 32,
+                     max_chunk_chars: int = 5000) -> DocExtraction:
+    """Run the pipeline over one document's cleaned text, chunk by chunk."""
+    result = DocExtraction(doc.doc_id)
+    salience = _Salience()
+    pieces = list(chunks(doc.clean, max_chunk_chars))
+    sent_base = 0
+    for sdoc, offset in nlp.pipe(pieces, batch_size=batch_size, as_tuples=True):
+        result.words += sum(1 for t in sdoc if not t.is_space and not t.is_punct)
+        found = mentions_from_doc(sdoc, offset, doc.doc_id, sent_base)
+        taken = [(m.start - offset, m.end - offset) for m in found]
+        for m in found:
+            salience.add(m, len(result.mentions))
+        found += _anaphor_mentions(sdoc, offset, doc.doc_id, sent_base, taken, salience)
+        found.sort(key=lambda m: m.start)
+        base_index = len(result.mentions)
+        result.mentions.extend(found)
+        for i, sent in enumerate(sdoc.sents):
+            s_start, s_end = offset + sent.start_char, offset + sent.end_char
+            in_sent = [(base_index + j, m.start, m.end, m.cls) for j, m in enumerate(found)
+                       if s_start <= m.start and m.end <= s_end]
+            if not in_sent:
+                continue
+            tokens = [(offset + t.idx, offset + t.idx + len(t.text), t.text) for t in sent
+                      if not t.is_space]
+            slotted = slot_sentence(tokens, in_sent)
+            ev_start, ev_end = _trim(doc.text, s_start, s_end)
+            for s, p, o, rule, conf, inspects in match_sentence(slotted):
+                result.candidates.append(RelationCandidate(doc.doc_id, s, p, o, ev_start,
+                                                           ev_end, rule, conf))
+                if inspects:
+                    result.candidates.append(RelationCandidate(doc.doc_id, s, "inspects", o,
+                                                               ev_start, ev_end, rule, conf))
+            for person, org in match_roles(slotted):
+                result.candidates.append(RelationCandidate(doc.doc_id, person, "leads",
+                                                           f"gaz:{org}", ev_start, ev_end,
+                                                           "role-title", 0.85))
+        sent_base += sum(1 for _ in sdoc.sents)
+    return result
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -1,0 +1,98 @@
+"""Stage 4: turn spaCy entities into typed `Mention`s, filtering what is never a name."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .gazetteer import load_gazetteer
+from .names import is_acronym, tidy
+from .nlp import RULER_LABEL_PREFIX
+from .records import Mention
+from .resources import load_yaml
+
+NER_CLASSES = {"PERSON": "Person", "ORG": "Organisation", "GPE": "Place", "LOC": "Place",
+               "LAW": "Policy"}
+
+
+@lru_cache(maxsize=1)
+def _lexicon():
+    lex = load_yaml("lexicon.yaml")
+    not_names = {n.lower() for n in lex["not_names"]} | {g.lower() for g in lex["grades"]}
+    honorific = re.compile(r"^(?:(?:" + "|".join(map(re.escape, lex["honorifics"]))
+                           + r")\.?\s+)+")
+    post = re.compile(r"(?:\s+(?:" + "|".join(map(re.escape, lex["post_nominals"])) + r"))+$")
+    redactions = [re.compile(p) for p in lex["redaction_patterns"]]
+    org_words = [(re.compile(r"\b(?:" + "|".join(map(re.escape, r["words"])) + r")\b"),
+                  r["class"]) for r in lex["org_class_by_word"]]
+    return not_names, honorific, post, redactions, org_words
+
+
+def strip_titles(name: str) -> str:
+    """'Dame Glenys Stacey' → 'Glenys Stacey'; 'Bob Neill MP' → 'Bob Neill'."""
+    _, honorific, post, _, _ = _lexicon()
+    return post.sub("", honorific.sub("", name)).strip()
+
+
+def org_class(name: str) -> str:
+    """The finer organisation class suggested by the words of its name."""
+    for pattern, cls in _lexicon()[4]:
+        if pattern.search(name):
+            return cls
+    return "Organisation"
+
+
+def acceptable_name(name: str, cls: str) -> bool:
+    """False for furniture, grades, job titles, redactions, common nouns and noise."""
+    not_names, _, _, redactions, _ = _lexicon()
+    if len(name) < 2 or name.lower() in not_names or "\n" in name:
+        return False
+    if any(p.match(name) for p in redactions):
+        return False
+    if not re.search(r"[A-Za-z]", name) or name == name.lower():
+        return False
+    words = name.split()
+    if cls == "Person":
+        if any(not w[0].isupper() for w in words if w[0].isalpha()) or len(words) > 4:
+            return False
+        if any(w.isupper() and len(w) > 1 for w in words):
+            return False
+    if is_acronym(name) and cls != "Place":
+        return False  # unknown acronyms only count once the gazetteer or a definition names them
+    return True
+
+
+def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int) -> list[Mention]:
+    """Mentions of one spaCy Doc (a chunk starting at `offset` of the document text)."""
+    sent_index = {s.start: i for i, s in enumerate(sdoc.sents)}
+    out = []
+    for ent in sdoc.ents:
+        sent = sentence_base + sent_index.get(ent.sent.start, 0)
+        start, end = offset + ent.start_char, offset + ent.end_char
+        if ent.label_.startswith(RULER_LABEL_PREFIX):
+            out.append(Mention(doc_id, start, end, ent.text, ent.label_[len(RULER_LABEL_PREFIX):],
+                               "gazetteer", ent.ent_id_, sent))
+            continue
+        cls = NER_CLASSES.get(ent.label_)
+        if cls is None:
+            continue
+        raw = ent.text
+        lead = len(raw) - len(raw.lstrip())
+        name = tidy(re.sub(r"^(?:the|The)\s+", "", raw))
+        if cls == "Person":
+            name = strip_titles(name)
+        if not name:
+            continue
+        known = load_gazetteer().lookup(name)
+        if known:
+            out.append(Mention(doc_id, start + lead, end, raw.strip(), known.cls, "gazetteer",
+                               known.name, sent))
+            continue
+        if cls == "Organisation":
+            cls = org_class(name)
+        if not acceptable_name(name, cls):
+            continue
+        s = raw.find(name)
+        s = start + (s if s >= 0 else 0)
+        out.append(Mention(doc_id, s, s + len(name), name, cls, "ner", None, sent))
+    return out

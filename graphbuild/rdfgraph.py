@@ -1,0 +1,64 @@
+"""Stage 7: the RDF graph of the contract: entities, relations, evidence, source documents."""
+
+from __future__ import annotations
+
+import hashlib
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+
+from .namespaces import PK, PKA, PKD, PKO, PREFIXES, PROV
+from .ontology import ontology_graph
+from .records import Assertion, Entity, SourceText
+
+
+def new_graph() -> Graph:
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True)
+    return g
+
+
+def assertion_iri(a: Assertion) -> URIRef:
+    key = "\x1f".join([a.subject, a.predicate, a.object, a.doc_id, str(a.char_start),
+                       str(a.char_end), a.extractor])
+    return PKA[hashlib.sha256(key.encode()).hexdigest()[:20]]
+
+
+def build_graph(docs: list[SourceText], entities: dict[str, Entity],
+                assertions: list[Assertion], mentions_by_doc: dict[str, set[str]]) -> Graph:
+    """One graph that stands alone: the ontology's declarations plus what the documents say."""
+    g = new_graph()
+    for triple in ontology_graph():
+        g.add(triple)
+    for e in entities.values():
+        node = PK[e.key]
+        g.add((node, RDF.type, PKO[e.cls]))
+        g.add((node, RDFS.label, Literal(e.label)))
+        for alias in e.aliases:
+            g.add((node, SKOS.altLabel, Literal(alias)))
+    for d in docs:
+        node = PKD[d.doc_id]
+        g.add((node, RDF.type, PKO.SourceDocument))
+        g.add((node, DCTERMS.identifier, Literal(d.identifier)))
+        g.add((node, DCTERMS.title, Literal(d.title)))
+        if d.date:
+            g.add((node, DCTERMS.date, Literal(d.date, datatype=XSD.date)))
+        for key in mentions_by_doc.get(d.doc_id, ()):
+            g.add((node, PKO.mentions, PK[key]))
+    texts = {d.doc_id: d.text for d in docs}
+    for a in assertions:
+        s, p, o = PK[a.subject], PKO[a.predicate], PK[a.object]
+        g.add((s, p, o))
+        node = assertion_iri(a)
+        g.add((node, RDF.type, PKO.Assertion))
+        g.add((node, RDF.subject, s))
+        g.add((node, RDF.predicate, p))
+        g.add((node, RDF.object, o))
+        g.add((node, PROV.wasDerivedFrom, PKD[a.doc_id]))
+        g.add((node, PKO.evidenceText, Literal(texts[a.doc_id][a.char_start:a.char_end])))
+        g.add((node, PKO.charStart, Literal(a.char_start, datatype=XSD.integer)))
+        g.add((node, PKO.charEnd, Literal(a.char_end, datatype=XSD.integer)))
+        g.add((node, PKO.extractor, Literal(a.extractor)))
+        g.add((node, PKO.confidence, Literal(round(a.confidence, 3), datatype=XSD.decimal)))
+    return g

@@ -1,0 +1,129 @@
+"""Stage 6: relation patterns (ontology/relations.yaml) matched over slotted sentences.
+
+A sentence becomes its lower-cased tokens with each mention replaced by a slot
+`⟦index|Class|Super-class…⟧`; patterns are regular expressions over that string, with
+`{S:Class}`, `{O*:Class}` and `{gap}` placeholders. The rules are data; this module only
+compiles and applies them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .ontology import class_ancestors, relation_properties
+from .resources import ResourceError, load_yaml, ontology_dir
+
+_SLOT = re.compile(r"\{(S|O)(\*?):([A-Za-z|]+)\}")
+_GAP = re.compile(r"\{gap(?::(\d+))?\}")
+_INDEX = re.compile(r"⟦(\d+)\|")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    id: str
+    predicate: str
+    regex: re.Pattern
+    confidence: float
+    inspects: bool
+    symmetric_list: str | None
+
+
+@dataclass(frozen=True)
+class Role:
+    regex: re.Pattern
+    org: str
+
+
+def _slot_regex(group: str, listed: bool, classes: str) -> str:
+    alts = "|".join(classes.split("|"))
+    one = rf"⟦\d+\|(?:[^⟧]*\|)?(?:{alts})(?:\|[^⟧]*)?⟧"
+    if listed:
+        one = rf"{one}(?: (?:,|and|&|/|or) (?:and )?(?:the )?{one})*"
+    return f"(?P<{group}>{one})"
+
+
+def compile_pattern(text: str, where: str, words: dict[str, str]) -> re.Pattern:
+    for name, regex in words.items():
+        text = text.replace("{" + name + "}", regex)
+    text = _GAP.sub(lambda m: rf"(?:\S+ ){{0,{m[1] or 6}}}?", text)
+    text = _SLOT.sub(lambda m: _slot_regex(m[1], bool(m[2]), m[3]), text)
+    try:
+        return re.compile(text)
+    except re.error as e:
+        raise ResourceError(f"{where}: invalid pattern ({e})") from e
+
+
+@lru_cache(maxsize=1)
+def load_patterns() -> tuple[list[Pattern], list[Role]]:
+    path = ontology_dir() / "relations.yaml"
+    data = load_yaml("relations.yaml")
+    words = {"lead": data["roles"]["leading"], "member": data["roles"]["member"]}
+    allowed = relation_properties() | {"reportAbout"}
+    patterns = []
+    for raw in data["patterns"]:
+        where = f"{path}: pattern {raw.get('id')!r}"
+        if raw.get("predicate") not in allowed:
+            raise ResourceError(f"{where}: unknown predicate {raw.get('predicate')!r}")
+        patterns.append(Pattern(raw["id"], raw["predicate"],
+                                compile_pattern(raw["pattern"], where, words),
+                                float(raw.get("confidence", 0.7)), bool(raw.get("inspects")),
+                                raw.get("symmetric_list")))
+    roles = [Role(re.compile(rf"(?:^| )(?:the )?{r['title']} (?:, )?(?P<P>⟦(\d+)\|Person[^⟧]*⟧)"),
+                  r["org"]) for r in data["roles"]["implied"]]
+    roles += [Role(re.compile(rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧) (?:, |\( )?(?:is |was |became |as )?"
+                              rf"(?:the )?{r['title']}(?: |$)"), r["org"])
+              for r in data["roles"]["implied"]]
+    return patterns, roles
+
+
+def slot_sentence(tokens: list[tuple[int, int, str]], mentions: list[tuple[int, int, int, str]]):
+    """Tokens (char start, end, text) and mentions (index, start, end, class) → slotted string."""
+    ancestors = class_ancestors()
+    parts = []
+    by_start = {m[1]: m for m in mentions}
+    skip_until = -1
+    for start, end, text in tokens:
+        if start < skip_until:
+            continue
+        m = by_start.get(start)
+        if m is not None:
+            idx, _, m_end, cls = m
+            chain = [cls] + sorted(ancestors.get(cls, frozenset()) - {cls})
+            parts.append(f"⟦{idx}|{'|'.join(chain)}⟧")
+            skip_until = m_end
+            continue
+        if any(ms <= start < me for _, ms, me, _ in mentions):
+            continue
+        parts.append(text.lower())
+    return " ".join(parts)
+
+
+def _indices(span: str) -> list[int]:
+    return [int(i) for i in _INDEX.findall(span)]
+
+
+def match_sentence(slotted: str):
+    """Yield (subject index, predicate, object index, extractor, confidence, inspects)."""
+    patterns, _ = load_patterns()
+    for p in patterns:
+        for m in p.regex.finditer(slotted):
+            subjects, objects = _indices(m["S"]), _indices(m["O"])
+            for s in subjects:
+                for o in objects:
+                    if s != o:
+                        yield s, p.predicate, o, f"pattern:{p.id}", p.confidence, p.inspects
+            if p.symmetric_list:
+                for i, a in enumerate(subjects):
+                    for b in subjects[i + 1:]:
+                        if a != b:
+                            yield a, p.symmetric_list, b, f"pattern:{p.id}", p.confidence, False
+
+
+def match_roles(slotted: str):
+    """Yield (person index, organisation name) for role titles that name the organisation."""
+    _, roles = load_patterns()
+    for role in roles:
+        for m in role.regex.finditer(slotted):
+            yield int(m[2]), role.org

@@ -1,0 +1,113 @@
+"""Stage 5: entity resolution across the corpus: many mentions → one `Entity` each.
+
+Conservative merges only: gazetteer names and aliases; the same name up to case, accents,
+'&'/'and' and possessives; a surname or first name to the one full name that carries it;
+a near-miss spelling of a person's name ("Genys" for "Glenys").
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from difflib import SequenceMatcher
+
+from .gazetteer import load_gazetteer
+from .names import fold, slug, tidy
+from .ontology import is_a
+from .records import Entity, Mention
+
+
+def _coarse(cls: str) -> str:
+    for c in ("Person", "Organisation", "Policy", "Intervention", "Tool", "Report",
+              "Document", "Place"):
+        if is_a(cls, c):
+            return "Document" if c == "Report" else c
+    return cls
+
+
+def resolve(mentions: list[Mention]) -> tuple[dict[int, str], dict[str, Entity]]:
+    """Map each mention (by position in `mentions`) to an entity key; return the entities."""
+    gaz = load_gazetteer()
+    key_of: dict[int, str] = {}
+    groups: dict[str, list[int]] = defaultdict(list)
+    pending: list[int] = []
+    for i, m in enumerate(mentions):
+        if m.gazetteer_key:
+            groups["gaz:" + m.gazetteer_key].append(i)
+        else:
+            pending.append(i)
+    # Gazetteer entries by folded name, to catch NER mentions the ruler missed.
+    by_fold: dict[tuple[str, str], str] = {}
+    for g in groups:
+        entry = gaz.by_name[g[4:]]
+        for n in (entry.name, *entry.aliases):
+            by_fold[(fold(n), _coarse(entry.cls))] = g
+    names: dict[tuple[str, str], str] = {}
+    singles: list[int] = []
+    for i in pending:
+        m = mentions[i]
+        k = (fold(m.text), _coarse(m.cls))
+        if k in by_fold:
+            groups[by_fold[k]].append(i)
+        elif _coarse(m.cls) == "Person" and len(m.text.split()) == 1:
+            singles.append(i)
+        else:
+            names.setdefault(k, "ner:" + k[0] + ":" + k[1])
+            groups[names[k]].append(i)
+    _merge_near_misses(groups, mentions)
+    # Single-token person names join the one full name that has that token.
+    persons: dict[str, set[str]] = defaultdict(set)
+    for g, idxs in groups.items():
+        if _coarse(mentions[idxs[0]].cls) == "Person":
+            for token in fold(mentions[idxs[0]].text).split():
+                persons[token].add(g)
+    for i in singles:
+        owners = persons.get(fold(mentions[i].text), set())
+        if len(owners) == 1:
+            groups[next(iter(owners))].append(i)
+    return _entities(groups, mentions, key_of)
+
+
+def _merge_near_misses(groups: dict[str, list[int]], mentions: list[Mention]) -> None:
+    """Fold a rare person name into a frequent one that differs by a letter or two."""
+    persons = [g for g, idxs in groups.items()
+               if _coarse(mentions[idxs[0]].cls) == "Person"]
+    for g in sorted(persons, key=lambda g: len(groups[g])):
+        a = fold(mentions[groups[g][0]].text)
+        if len(a) < 8:
+            continue
+        for h in persons:
+            if h == g or h not in groups or g not in groups:
+                continue
+            b = fold(mentions[groups[h][0]].text)
+            if (len(groups[h]) >= len(groups[g]) and a.split()[-1:] == b.split()[-1:]
+                    and SequenceMatcher(None, a, b).ratio() >= 0.9):
+                groups[h].extend(groups.pop(g))
+                break
+
+
+def _entities(groups, mentions, key_of):
+    gaz = load_gazetteer()
+    entities: dict[str, Entity] = {}
+    for g, idxs in sorted(groups.items()):
+        surface = [tidy(mentions[i].text) for i in idxs if mentions[i].source != "anaphor"]
+        if g.startswith("gaz:"):
+            entry = gaz.by_name[g[4:]]
+            label, cls = entry.name, entry.cls
+        else:
+            if not surface:
+                continue
+            counts = Counter(surface)
+            label = max(counts, key=lambda s: (len(s.split()), counts[s], s))
+            cls = Counter(mentions[i].cls for i in idxs).most_common(1)[0][0]
+        key = slug(label)
+        if key in entities and entities[key].cls != cls:
+            key = f"{key}-{slug(cls)}"
+        ent = entities.setdefault(key, Entity(key, label, cls))
+        ent.aliases.update(s for s in surface if s and fold(s) != fold(label) or
+                           (s != label and s))
+        ent.aliases.discard(label)
+        ent.mention_count += len(idxs)
+        ent.documents.update(mentions[i].doc_id for i in idxs)
+        for i in idxs:
+            key_of[i] = key
+    return key_of, entities
