@@ -8,6 +8,7 @@ from functools import lru_cache
 from .gazetteer import load_gazetteer
 from .names import is_acronym, tidy
 from .nlp import RULER_LABEL_PREFIX
+from .ontology import is_a
 from .records import Mention
 from .resources import load_yaml
 
@@ -25,12 +26,17 @@ def _lexicon():
     redactions = [re.compile(p) for p in lex["redaction_patterns"]]
     org_words = [(re.compile(r"\b(?:" + "|".join(map(re.escape, r["words"])) + r")\b"),
                   r["class"]) for r in lex["org_class_by_word"]]
-    return not_names, honorific, post, redactions, org_words
+    generic_last = {w.lower() for w in lex["generic_last_words"]}
+    person_prefix = re.compile(r"^(?:(?:" + "|".join(map(re.escape, lex["person_prefix_words"]))
+                               + r")\s+)+")
+    return not_names, honorific, post, redactions, org_words, generic_last, person_prefix
 
 
 def strip_titles(name: str) -> str:
     """'Dame Glenys Stacey' → 'Glenys Stacey'; 'Bob Neill MP' → 'Bob Neill'."""
-    _, honorific, post, _, _ = _lexicon()
+    lex = _lexicon()
+    honorific, post, person_prefix = lex[1], lex[2], lex[6]
+    name = person_prefix.sub("", honorific.sub("", name))
     return post.sub("", honorific.sub("", name)).strip()
 
 
@@ -44,14 +50,19 @@ def org_class(name: str) -> str:
 
 def acceptable_name(name: str, cls: str) -> bool:
     """False for furniture, grades, job titles, redactions, common nouns and noise."""
-    not_names, _, _, redactions, _ = _lexicon()
+    not_names, _, _, redactions, _, generic_last, _ = _lexicon()
     if len(name) < 2 or name.lower() in not_names or "\n" in name:
         return False
+    words = name.split()
+    if words[-1].lower() in {"&", "and", "of", "the", "greater", "for"}:
+        return False  # a name cut short: "Cheshire & Greater"
+    if is_a(cls, "Organisation") and cls != "Person":
+        if words[-1].lower() in generic_last:
+            return False  # a title-cased common noun phrase
     if any(p.match(name) for p in redactions):
         return False
     if not re.search(r"[A-Za-z]", name) or name == name.lower():
         return False
-    words = name.split()
     if cls == "Person":
         if any(not w[0].isupper() for w in words if w[0].isalpha()) or len(words) > 4:
             return False
@@ -78,7 +89,7 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int) -> lis
             continue
         raw = ent.text
         lead = len(raw) - len(raw.lstrip())
-        name = tidy(re.sub(r"^(?:the|The)\s+", "", raw))
+        name = tidy(re.sub(r"^(?:the|The)\s+", "", raw.split("(")[0] if ")" not in raw else raw))
         if cls == "Person":
             name = strip_titles(name)
         if not name:
@@ -94,5 +105,7 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int) -> lis
             continue
         s = raw.find(name)
         s = start + (s if s >= 0 else 0)
-        out.append(Mention(doc_id, s, s + len(name), name, cls, "ner", None, sent))
+        # One capitalised word is kept only as a possible surname or a known name's short form.
+        source = "weak" if len(name.split()) == 1 and cls != "Place" else "ner"
+        out.append(Mention(doc_id, s, s + len(name), name, cls, source, None, sent))
     return out

@@ -48,7 +48,7 @@ def resolve(mentions: list[Mention]) -> tuple[dict[int, str], dict[str, Entity]]
         k = (fold(m.text), _coarse(m.cls))
         if k in by_fold:
             groups[by_fold[k]].append(i)
-        elif _coarse(m.cls) == "Person" and len(m.text.split()) == 1:
+        elif m.source == "weak":
             singles.append(i)
         else:
             names.setdefault(k, "ner:" + k[0] + ":" + k[1])
@@ -60,10 +60,14 @@ def resolve(mentions: list[Mention]) -> tuple[dict[int, str], dict[str, Entity]]
         if _coarse(mentions[idxs[0]].cls) == "Person":
             for token in fold(mentions[idxs[0]].text).split():
                 persons[token].add(g)
+    known = {fold(mentions[idxs[0]].text): g for g, idxs in groups.items()}
     for i in singles:
-        owners = persons.get(fold(mentions[i].text), set())
+        name = fold(mentions[i].text)
+        owners = persons.get(name, set())
         if len(owners) == 1:
             groups[next(iter(owners))].append(i)
+        elif name in known:
+            groups[known[name]].append(i)
     return _entities(groups, mentions, key_of)
 
 
