@@ -32,8 +32,14 @@ class DocExtraction:
 @lru_cache(maxsize=1)
 def _anaphors():
     specs = load_yaml("lexicon.yaml").get("anaphors") or []
-    return [(re.compile(rf"(?<![\w-]){re.escape(a['phrase'])}(?![\w-])"), a["class"],
-             a.get("keyword")) for a in specs]
+    out = []
+    for a in specs:
+        phrase = a["phrase"]
+        first = f"[{phrase[0].upper()}{phrase[0].lower()}]" if phrase[0].isalpha() else ""
+        body = re.escape(phrase[1:] if first else phrase)
+        out.append((re.compile(rf"(?<![\w-]){first}{body}(?![\w-])"), a["class"],
+                    a.get("keyword")))
+    return out
 
 
 class _Salience:
@@ -103,6 +109,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         for m in found:
             salience.add(m, len(result.mentions))
         found += _anaphor_mentions(sdoc, offset, doc.doc_id, sent_base, taken, salience)
+        found += _pronoun_mentions(sdoc, offset, doc.doc_id, sent_base, found)
         found.sort(key=lambda m: m.start)
         base_index = len(result.mentions)
         result.mentions.extend(found)
@@ -127,7 +134,45 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                                                            f"gaz:{org}", ev_start, ev_end,
                                                            "role-title", 0.85))
         sent_base += sum(1 for _ in sdoc.sents)
+    _resolve_implied_subjects(result, salience)
     return result
+
+
+def _resolve_implied_subjects(result: DocExtraction, salience: _Salience) -> None:
+    """`salient:Class` subjects become the entity of that class the whole document is about."""
+    resolved = []
+    for c in result.candidates:
+        if isinstance(c.subject, str) and c.subject.startswith("salient:"):
+            target = salience.best(c.subject[8:], None)
+            if target is None or target[2] is None:
+                continue
+            c = RelationCandidate(c.doc_id, f"gaz:{target[2]}", c.predicate, c.object,
+                                  c.sent_start, c.sent_end, c.extractor, c.confidence)
+        resolved.append(c)
+    result.candidates = resolved
+
+
+_PRONOUN = re.compile(r"^(?:It|Its|They|Their)$")
+
+
+def _pronoun_mentions(sdoc, offset, doc_id, sent_base, found: list[Mention]) -> list[Mention]:
+    """A sentence opening with 'It'/'Its' refers to the organisation the previous one began with."""
+    out = []
+    sents = list(sdoc.sents)
+    for i, sent in enumerate(sents[1:], 1):
+        first = sent[0]
+        if not _PRONOUN.match(first.text):
+            continue
+        prev_start, prev_end = offset + sents[i - 1].start_char, offset + sents[i - 1].end_char
+        orgs = [m for m in found if prev_start <= m.start < prev_end and is_a(m.cls,
+                                                                             "Organisation")]
+        if not orgs:
+            continue
+        a = min(orgs, key=lambda m: m.start)
+        start = offset + first.idx
+        out.append(Mention(doc_id, start, start + len(first.text), a.text, a.cls, "anaphor",
+                           a.gazetteer_key, sent_base + i))
+    return out
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -28,6 +28,7 @@ class Pattern:
     confidence: float
     inspects: bool
     symmetric_list: str | None
+    implied_subject: str | None
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def load_patterns() -> tuple[list[Pattern], list[Role]]:
         patterns.append(Pattern(raw["id"], raw["predicate"],
                                 compile_pattern(raw["pattern"], where, words),
                                 float(raw.get("confidence", 0.7)), bool(raw.get("inspects")),
-                                raw.get("symmetric_list")))
+                                raw.get("symmetric_list"), raw.get("implied_subject")))
     roles = [Role(re.compile(rf"(?:^| )(?:the )?{r['title']} (?:, )?(?P<P>⟦(\d+)\|Person[^⟧]*⟧)"),
                   r["org"]) for r in data["roles"]["implied"]]
     roles += [Role(re.compile(rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧) (?:, |\( )?(?:is |was |became |as )?"
@@ -109,7 +110,9 @@ def match_sentence(slotted: str):
     patterns, _ = load_patterns()
     for p in patterns:
         for m in p.regex.finditer(slotted):
-            subjects, objects = _indices(m["S"]), _indices(m["O"])
+            objects = _indices(m["O"])
+            subjects = ([f"salient:{p.implied_subject}"] if p.implied_subject
+                        else _indices(m["S"]))
             for s in subjects:
                 for o in objects:
                     if s != o:
