@@ -48,3 +48,10 @@ def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bo
     if summary.failed:
         click.echo(f"{summary.failed} file(s) failed; see the messages above.", err=True)
         sys.exit(3)
+
+
+from .export import export_command
+from .validate import validate_command
+
+main.add_command(export_command)
+main.add_command(validate_command)
