@@ -35,9 +35,12 @@ def _anaphors():
     out = []
     for a in specs:
         phrase = a["phrase"]
-        first = f"[{phrase[0].upper()}{phrase[0].lower()}]" if phrase[0].isalpha() else ""
+        first = ("" if a.get("case_sensitive") or not phrase[0].isalpha()
+                 else f"[{phrase[0].upper()}{phrase[0].lower()}]")
         body = re.escape(phrase[1:] if first else phrase)
-        out.append((re.compile(rf"(?<![\w-]){first}{body}(?![\w-])"), a["class"],
+        after = f"(?<={a['after']})" if a.get("after") else ""
+        target = a.get("entity") or a["class"]
+        out.append((re.compile(rf"(?<![\w-]){after}{first}{body}(?![\w-])"), target,
                     a.get("keyword")))
     return out
 
@@ -85,7 +88,8 @@ def _anaphor_mentions(sdoc, offset, doc_id, sent_base, taken, salience) -> list[
             span = sdoc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None:
                 continue
-            target = salience.best(cls, keyword)
+            entry = load_gazetteer().by_name.get(cls)
+            target = (entry.name, entry.cls, entry.name) if entry else salience.best(cls, keyword)
             if target is None:
                 continue
             name, tcls, gaz = target
@@ -113,6 +117,13 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         found.sort(key=lambda m: m.start)
         base_index = len(result.mentions)
         result.mentions.extend(found)
+        for j, m in enumerate(found):
+            parent = _parent_in_name(m)
+            if parent:
+                s0, s1 = _trim(doc.text, *_sentence_span(sdoc, offset, m))
+                result.candidates.append(RelationCandidate(doc.doc_id, base_index + j, "partOf",
+                                                           f"gaz:{parent}", s0, s1,
+                                                           "name:unit-of", 0.9))
         for i, sent in enumerate(sdoc.sents):
             s_start, s_end = offset + sent.start_char, offset + sent.end_char
             in_sent = [(base_index + j, m.start, m.end, m.cls) for j, m in enumerate(found)
@@ -173,6 +184,25 @@ def _pronoun_mentions(sdoc, offset, doc_id, sent_base, found: list[Mention]) -> 
         out.append(Mention(doc_id, start, start + len(first.text), a.text, a.cls, "anaphor",
                            a.gazetteer_key, sent_base + i))
     return out
+
+
+_UNIT_OF = re.compile(r"\b(?:Division|division|Directorate|directorate|Unit|unit|Region|region|"
+                      r"Arm|arm) of (?:the )?(.+)$")
+
+
+def _parent_in_name(m: Mention) -> str | None:
+    """'North East Division of the NPS' names its parent organisation."""
+    if m.source == "anaphor" or not is_a(m.cls, "Organisation"):
+        return None
+    hit = _UNIT_OF.search(m.text)
+    entry = load_gazetteer().lookup(hit[1]) if hit else None
+    return entry.name if entry and is_a(entry.cls, "Organisation") else None
+
+
+def _sentence_span(sdoc, offset: int, m: Mention) -> tuple[int, int]:
+    span = sdoc.char_span(m.start - offset, m.end - offset, alignment_mode="expand")
+    sent = span.sent if span is not None else sdoc[:]
+    return offset + sent.start_char, offset + sent.end_char
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

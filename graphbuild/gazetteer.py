@@ -18,6 +18,7 @@ class GazetteerEntry:
     name: str
     cls: str
     aliases: tuple[str, ...]
+    case_sensitive: bool = False  # for names that are also common phrases ("Probation Service")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Gazetteer:
         self._folded: dict[str, GazetteerEntry] = {}
         for e in entries:
             for n in (e.name, *e.aliases):
-                if is_acronym(n):
+                if is_acronym(n) or e.case_sensitive:
                     self._exact.setdefault(n, e)
                 else:
                     self._folded.setdefault(fold(n), e)
@@ -51,13 +52,16 @@ class Gazetteer:
             return hit
         if is_acronym(name):
             return None
-        return self._folded.get(fold(name))
+        hit = self._folded.get(fold(name))
+        if hit is None or hit.case_sensitive:
+            return None
+        return hit
 
     def surface_forms(self):
         """(entry, form, case_sensitive) for every name and alias, for the entity ruler."""
         for e in self.entries:
             for n in dict.fromkeys((e.name, *e.aliases)):
-                yield e, n, is_acronym(n)
+                yield e, n, e.case_sensitive or is_acronym(n)
 
 
 def _entries_from(data: dict, path: str, classes: set[str]) -> list[GazetteerEntry]:
@@ -69,7 +73,8 @@ def _entries_from(data: dict, path: str, classes: set[str]) -> list[GazetteerEnt
             raise ResourceError(f"{path}: entity {raw['name']!r} has unknown class "
                                 f"{raw['class']!r}")
         aliases = tuple(str(a) for a in raw.get("aliases") or [])
-        entries.append(GazetteerEntry(str(raw["name"]), raw["class"], aliases))
+        entries.append(GazetteerEntry(str(raw["name"]), raw["class"], aliases,
+                                      bool(raw.get("case_sensitive", False))))
     return entries
 
 

@@ -60,6 +60,9 @@ def resolve(mentions: list[Mention]) -> tuple[dict[int, str], dict[str, Entity]]
         if _coarse(mentions[idxs[0]].cls) == "Person":
             for token in fold(mentions[idxs[0]].text).split():
                 persons[token].add(g)
+    for entry in gaz.entries:  # known people, even if only their surname appears
+        if entry.cls == "Person" and len(entry.name.split()) > 1:
+            persons[fold(entry.name).split()[-1]].add("gaz:" + entry.name)
     known = {fold(mentions[idxs[0]].text): g for g, idxs in groups.items()}
     for i in singles:
         name = fold(mentions[i].text)
