@@ -20,6 +20,13 @@ from .query import query_command  # noqa: E402
 
 main.add_command(query_command)
 
+from .analytics import analyze_command, path_command  # noqa: E402
+from .explorer import view_command  # noqa: E402
+
+main.add_command(analyze_command)
+main.add_command(path_command)
+main.add_command(view_command)
+
 
 @main.command()
 @click.argument("corpus", default="data/corpus", type=click.Path(path_type=Path))
@@ -51,7 +58,9 @@ def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bo
 
 
 from .export import export_command
+from .ontodocs import ontology_docs_command
 from .validate import validate_command
 
 main.add_command(export_command)
+main.add_command(ontology_docs_command)
 main.add_command(validate_command)

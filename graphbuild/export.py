@@ -216,6 +216,18 @@ class TermWriter:
         return None
 
 
+def compact_term(node: Node) -> str:
+    """A term for people to read: a prefixed name when one fits, a quoted literal, or <IRI>."""
+    if isinstance(node, Literal):
+        return f'"{node}"'
+    if isinstance(node, URIRef):
+        return _READABLE.ttl(node)
+    return node.n3()
+
+
+_READABLE = TermWriter({})
+
+
 # --------------------------------------------------------------------------- Turtle / TriG
 
 
@@ -590,20 +602,19 @@ def serialize(graph: Graph, fmt: str, created: datetime | None = None) -> bytes:
 
 
 def export_graph(graph: Graph, out_path: str | Path, fmt: str | None = None,
-                 created: datetime | None = None) -> str:
-    """Write `graph` to `out_path`; returns the format used."""
+                 created: datetime | None = None) -> list[Path]:
+    """Write `graph` to `out_path` (CSV: two files beside it); returns the files written."""
     fmt = format_for(out_path, fmt)
     if fmt in NETWORK_FORMATS:
         from .analytics import export_network  # the explorer's module, needed only here
 
-        export_network(graph, fmt, Path(out_path))
-    else:
-        write_bytes_atomic(out_path, serialize(graph, fmt, created))
-    return fmt
+        return export_network(graph, fmt, Path(out_path))
+    write_bytes_atomic(out_path, serialize(graph, fmt, created))
+    return [Path(out_path)]
 
 
 def export_file(graph_path: str | Path, out_path: str | Path, fmt: str | None = None,
-                created: datetime | None = None) -> str:
+                created: datetime | None = None) -> list[Path]:
     fmt = format_for(out_path, fmt)  # fail on a bad format before a slow parse
     return export_graph(load_graph(graph_path), out_path, fmt, created)
 
@@ -623,9 +634,11 @@ def export_command(fmt: str | None, graph_path: Path, out_path: Path) -> None:
     or CSV. RDF exports carry a VoID/DCAT dataset description whose creation time is taken
     from SOURCE_DATE_EPOCH when set (for byte-identical re-exports)."""
     try:
-        used = export_file(graph_path, out_path, fmt)
+        fmt = format_for(out_path, fmt)
+        written = export_file(graph_path, out_path, fmt)
     except (GraphFileError, ExportError) as error:
         raise click.ClickException(str(error)) from error
     except OSError as error:
         raise click.ClickException(f"{out_path}: cannot write: {error.strerror}") from error
-    click.echo(f"wrote {out_path} ({used})")
+    for path in written:
+        click.echo(f"wrote {path} ({fmt})")

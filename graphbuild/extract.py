@@ -78,25 +78,42 @@ class _Salience:
         return name, c, gaz
 
 
-def _anaphor_mentions(sdoc, offset, doc_id, sent_base, taken, salience) -> list[Mention]:
+def _anaphor_mentions(sdoc, offset, doc_id, sent_base, taken) -> list[Mention]:
+    """Definite descriptions ("the CRC"), typed now and resolved once the document is read."""
     out = []
     sent_index = {s.start: i for i, s in enumerate(sdoc.sents)}
-    for regex, cls, keyword in _anaphors():
+    for regex, target, _ in _anaphors():
+        entry = load_gazetteer().by_name.get(target)
         for m in regex.finditer(sdoc.text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             span = sdoc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None:
                 continue
-            entry = load_gazetteer().by_name.get(cls)
-            target = (entry.name, entry.cls, entry.name) if entry else salience.best(cls, keyword)
-            if target is None:
-                continue
-            name, tcls, gaz = target
-            out.append(Mention(doc_id, offset + m.start(), offset + m.end(), name, tcls,
-                               "anaphor", gaz, sent_base + sent_index.get(span.sent.start, 0)))
+            sent = sent_base + sent_index.get(span.sent.start, 0)
+            if entry:  # a fixed referent: "the Government"
+                out.append(Mention(doc_id, offset + m.start(), offset + m.end(), entry.name,
+                                   entry.cls, "anaphor", entry.name, sent))
+            else:
+                out.append(Mention(doc_id, offset + m.start(), offset + m.end(), m.group(),
+                                   target, "unresolved", None, sent))
             taken.append((m.start(), m.end()))
     return out
+
+
+def _resolve_anaphors(result: DocExtraction, salience: _Salience) -> None:
+    """Point each definite description at the entity of its kind the document is most about."""
+    specs = _anaphors()
+    for i, m in enumerate(result.mentions):
+        if m.source != "unresolved":
+            continue
+        keyword = next((k for regex, target, k in specs
+                        if target == m.cls and regex.fullmatch(m.text)), None)
+        target = salience.best(m.cls, keyword)
+        if target is not None:
+            name, cls, gaz = target
+            result.mentions[i] = Mention(m.doc_id, m.start, m.end, name, cls, "anaphor", gaz,
+                                         m.sentence)
 
 
 def extract_document(doc: SourceText, nlp, batch_size: int = 32,
@@ -112,7 +129,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         taken = [(m.start - offset, m.end - offset) for m in found]
         for m in found:
             salience.add(m, len(result.mentions))
-        found += _anaphor_mentions(sdoc, offset, doc.doc_id, sent_base, taken, salience)
+        found += _anaphor_mentions(sdoc, offset, doc.doc_id, sent_base, taken)
         found += _pronoun_mentions(sdoc, offset, doc.doc_id, sent_base, found)
         found.sort(key=lambda m: m.start)
         base_index = len(result.mentions)
@@ -145,6 +162,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                                                            f"gaz:{org}", ev_start, ev_end,
                                                            "role-title", 0.85))
         sent_base += sum(1 for _ in sdoc.sents)
+    _resolve_anaphors(result, salience)
     _resolve_implied_subjects(result, salience)
     return result
 
@@ -154,7 +172,10 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience) -> Non
     resolved = []
     for c in result.candidates:
         if isinstance(c.subject, str) and c.subject.startswith("salient:"):
-            target = salience.best(c.subject[8:], None)
+            cls = c.subject[8:]
+            # A provider named as a CRC or division beats a generic "Probation Service".
+            target = (salience.best(cls, "CRC") or salience.best(cls, "Division")
+                      or salience.best(cls, None))
             if target is None or target[2] is None:
                 continue
             c = RelationCandidate(c.doc_id, f"gaz:{target[2]}", c.predicate, c.object,

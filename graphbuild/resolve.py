@@ -31,6 +31,8 @@ def resolve(mentions: list[Mention]) -> tuple[dict[int, str], dict[str, Entity]]
     groups: dict[str, list[int]] = defaultdict(list)
     pending: list[int] = []
     for i, m in enumerate(mentions):
+        if m.source == "unresolved":
+            continue  # an anaphor with no referent in its document
         if m.gazetteer_key:
             groups["gaz:" + m.gazetteer_key].append(i)
         else:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, Literal, Node, URIRef
+from rdflib import Graph, Node, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from .export import GraphFileError, load_graph
-from .namespaces import PREFIXES, SH
+from .export import GraphFileError, compact_term, load_graph
+from .namespaces import SH
 from .resources import ontology_dir
 
 SHAPES_FILE_NAME = "shapes.ttl"
@@ -46,17 +46,10 @@ class Violation:
 
 
 def compact(node: Node) -> str:
-    """A node in the contract's prefixed form when one fits, else its N-Triples form."""
-    if isinstance(node, URIRef):
-        text = str(node)
-        for prefix, namespace in PREFIXES.items():
-            if text.startswith(str(namespace)) and len(text) > len(str(namespace)):
-                return f"{prefix}:{text[len(str(namespace)):]}"
-        if text.startswith(SHAPES_NAMESPACE):
-            return f"pksh:{text[len(SHAPES_NAMESPACE):]}"
-    if isinstance(node, Literal):
-        return f'"{node}"'
-    return node.n3()
+    """A node in prefixed form (contract prefixes, or pksh: for rules) when one fits."""
+    if isinstance(node, URIRef) and str(node).startswith(SHAPES_NAMESPACE):
+        return f"pksh:{str(node)[len(SHAPES_NAMESPACE):]}"
+    return compact_term(node)
 
 
 def shapes_path() -> Path:
