@@ -13,7 +13,7 @@ from .records import Mention
 from .resources import load_yaml
 
 NER_CLASSES = {"PERSON": "Person", "ORG": "Organisation", "GPE": "Place", "LOC": "Place",
-               "LAW": "Policy"}
+               "LAW": "Policy", "WORK_OF_ART": "WorkOfArt"}
 
 
 @lru_cache(maxsize=1)
@@ -56,9 +56,10 @@ def acceptable_name(name: str, cls: str) -> bool:
     words = name.split()
     if words[-1].lower() in {"&", "and", "of", "the", "greater", "for"}:
         return False  # a name cut short: "Cheshire & Greater"
-    if is_a(cls, "Organisation") and cls != "Person":
-        if words[-1].lower() in generic_last:
-            return False  # a title-cased common noun phrase
+    if words[-1].lower() in generic_last and cls not in ("Document", "Intervention"):
+        return False  # a title-cased common noun phrase
+    if "," in name and cls != "Place":
+        return False  # a list, not a name
     if any(p.match(name) for p in redactions):
         return False
     if not re.search(r"[A-Za-z]", name) or name == name.lower():
@@ -99,8 +100,12 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int) -> lis
             out.append(Mention(doc_id, start + lead, end, raw.strip(), known.cls, "gazetteer",
                                known.name, sent))
             continue
-        if cls == "Organisation":
-            cls = org_class(name)
+        if cls in ("Organisation", "Person") or ent.label_ == "WORK_OF_ART":
+            finer = org_class(name)
+            if cls == "Organisation" or finer in ("Document", "Intervention"):
+                cls = finer
+        if cls == "WorkOfArt":
+            continue  # titles count only when their words say they are reports or programmes
         if not acceptable_name(name, cls):
             continue
         s = raw.find(name)

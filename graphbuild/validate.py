@@ -2,7 +2,10 @@
 
 pyshacl runs without inference (the graph carries its own ontology, and SHACL's class
 targets already follow rdfs:subClassOf in the data) and with SHACL Advanced Features on,
-because entities are selected by a SPARQL target. Each broken rule becomes a `Violation`
+because entities are selected by SPARQL targets. The data sit in an Oxigraph store, which
+pyshacl queries directly: its SPARQL engine parses and answers each of pyshacl's per-node
+queries in milliseconds, where rdflib re-parses every query (measured on the sample graph:
+about 20 s with rdflib, a few seconds with Oxigraph). Each broken rule becomes a `Violation`
 that names the node, the rule and, where it helps, the offending values.
 """
 
@@ -13,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, Node, URIRef
-from rdflib.namespace import RDF, RDFS
+from rdflib import BNode, Graph, Literal, Node, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
 
-from .export import GraphFileError, compact_term, load_graph
+from .export import GraphFileError, compact_term, load_graph, serialize_ntriples
 from .namespaces import SH
 from .resources import ontology_dir
 
@@ -56,20 +60,50 @@ def shapes_path() -> Path:
     return ontology_dir() / SHAPES_FILE_NAME
 
 
-def validate_graph(data: Graph, shapes: Graph | None = None) -> list[Violation]:
-    """Every result pyshacl reports for `data` (violations and warnings), sorted."""
+def store_of(graph: Graph) -> ox.Store:
+    """An Oxigraph copy of an rdflib graph (through N-Triples, the fastest common ground)."""
+    store = ox.Store()
+    store.load(serialize_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def load_store(path: str | Path) -> ox.Store:
+    """Parse an RDF file straight into Oxigraph (format from its extension, Turtle default)."""
+    path = Path(path)
+    if not path.is_file():
+        raise GraphFileError(f"{path}: no such file")
+    rdf_format = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.TURTLE
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(path), format=rdf_format)
+    except (SyntaxError, ValueError, OSError) as error:
+        raise GraphFileError(f"{path}: cannot parse: {error}") from error
+    return store
+
+
+def validate_store(store: ox.Store, shapes: Graph | None = None) -> list[Violation]:
+    """Every result pyshacl reports for the data (violations and warnings), sorted.
+
+    `inplace=True` spares pyshacl a copy of the data; it is safe because the shapes hold no
+    SHACL rules and no inference runs, so nothing is written to the store.
+    """
     shapes = shapes if shapes is not None else load_graph(shapes_path())
     _conforms, report, _text = shacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        store, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+        inplace=True,
     )
     if not isinstance(report, Graph):  # pyshacl returns, not raises, its own failures
         raise GraphFileError(f"{shapes_path()}: the shapes cannot be applied: {report}")
     results = report.subjects(RDF.type, SH.ValidationResult)
-    return sorted(_violation(data, report, result) for result in results)
+    return sorted(_violation(store, report, result) for result in results)
+
+
+def validate_graph(graph: Graph, shapes: Graph | None = None) -> list[Violation]:
+    return validate_store(store_of(graph), shapes)
 
 
 def validate_file(path: str | Path) -> list[Violation]:
-    return validate_graph(load_graph(path))
+    return validate_store(load_store(path))
 
 
 def failures(violations: list[Violation]) -> list[Violation]:
@@ -77,18 +111,17 @@ def failures(violations: list[Violation]) -> list[Violation]:
     return [v for v in violations if v.severity == "Violation"]
 
 
-def _violation(data: Graph, report: Graph, result: Node) -> Violation:
+def _violation(store: ox.Store, report: Graph, result: Node) -> Violation:
     focus = report.value(result, SH.focusNode)
     path = report.value(result, SH.resultPath)
     value = report.value(result, SH.value)
-    rule = _rule_of(report, result)
-    values = (value,) if value is not None else _values_at(data, focus, path)
+    values = (value,) if value is not None else _objects(store, focus, path)[:MAX_VALUES_SHOWN]
     return Violation(
         focus=compact(focus),
-        rule=rule,
+        rule=_rule_of(report, result),
         message=str(report.value(result, SH.resultMessage) or ""),
         severity=str(report.value(result, SH.resultSeverity)).removeprefix(str(SH)),
-        focus_label=_describe_node(data, focus),
+        focus_label=_describe_node(store, focus),
         path=compact(path) if isinstance(path, URIRef) else "",
         values=tuple(compact(v) for v in values),
     )
@@ -103,21 +136,41 @@ def _rule_of(report: Graph, result: Node) -> str:
     return compact(report.value(result, SH.sourceConstraintComponent))
 
 
-def _values_at(data: Graph, focus: Node, path: Node) -> tuple[Node, ...]:
-    """The values a count rule found (two labels, say), so the report can show them."""
-    if not isinstance(path, URIRef):
+def _to_oxigraph(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    if node.language:
+        return ox.Literal(str(node), language=node.language)
+    return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD.string)))
+
+
+def _from_oxigraph(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    return Literal(term.value, lang=term.language, datatype=None if term.language
+                   else URIRef(term.datatype.value))
+
+
+def _objects(store: ox.Store, subject: Node | None, predicate: Node | None) -> tuple[Node, ...]:
+    """Objects of (subject, predicate) in the store, sorted; () when either is not an IRI."""
+    if not isinstance(subject, URIRef) or not isinstance(predicate, URIRef):
         return ()
-    return tuple(sorted(data.objects(focus, path), key=str)[:MAX_VALUES_SHOWN])
+    quads = store.quads_for_pattern(_to_oxigraph(subject), _to_oxigraph(predicate), None)
+    return tuple(sorted((_from_oxigraph(q.object) for q in quads), key=str))
 
 
-def _describe_node(data: Graph, node: Node) -> str:
+def _describe_node(store: ox.Store, node: Node) -> str:
     """A label for the report: the entity's label, or the fact an assertion evidences."""
-    labels = sorted(str(label) for label in data.objects(node, RDFS.label))
+    labels = _objects(store, node, RDFS.label)
     if labels:
-        return " / ".join(labels)
-    fact = [data.value(node, p) for p in (RDF.subject, RDF.predicate, RDF.object)]
-    if all(part is not None for part in fact):
-        return "evidence of " + " ".join(compact(part) for part in fact)
+        return " / ".join(str(label) for label in labels)
+    fact = [_objects(store, node, p) for p in (RDF.subject, RDF.predicate, RDF.object)]
+    if all(len(part) == 1 for part in fact):
+        return "evidence of " + " ".join(compact(part[0]) for part in fact)
     return ""
 
 
