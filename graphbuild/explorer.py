@@ -1,0 +1,367 @@
+"""`graphbuild view`: one self-contained, offline HTML page to explore the entity network.
+
+pyvis assembles the vis-network node/edge records and options; the page itself is our own
+template (graphbuild/templates/explorer.*) with vis-network's JS/CSS inlined from the pyvis
+package, because pyvis's own templates fetch Bootstrap from a CDN and its filter menus can
+blank the graph. Every piece of corpus text travels as JSON inside a
+<script type="application/json"> element (with <, > and & escaped) and is put on the page
+with textContent only. Positions are computed here with networkx and physics is off, so the
+view is drawn once and stays still.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources, util
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import networkx as nx
+
+from .analytics import (
+    RELATIONS,
+    centrality,
+    graph_option,
+    load_network,
+    resolve_entity,
+    undirected_projection,
+)
+from .atomic import write_text_atomic
+
+if TYPE_CHECKING:
+    from pyvis.network import Network
+
+DEFAULT_MAX_NODES = 300
+MAX_EVIDENCE_PER_FACT = 5  # sentences embedded per relation; the panel says how many more exist
+LAYOUT_SEED = 7
+NODE_SPACING = 70.0  # pixels per sqrt(entity) of a part's radius: room for labels at scale 1
+PART_GAP = 150.0  # pixels between packed parts (and the cell of a lone entity)
+KAMADA_KAWAI_LIMIT = 150  # parts up to this size get the (quadratic) Kamada-Kawai layout
+LABEL_CHARACTERS = 40  # longer names are shortened on the canvas; tooltip and panel show all
+# vis-network as shipped inside the pyvis package (found without importing pyvis, which is slow).
+VIS_DIR = Path(util.find_spec("pyvis").submodule_search_locations[0]) / "lib" / "vis-9.1.2"
+
+# Contract class → (parent class, colour, vis shape). Parents let --types Organisation take in
+# every kind of organisation; colours and shapes make the legend.
+CLASS_STYLE: dict[str, tuple[str | None, str, str]] = {
+    "Person": (None, "#e15759", "dot"),
+    "Organisation": (None, "#4e79a7", "square"),
+    "GovernmentBody": ("Organisation", "#1f3f77", "square"),
+    "Inspectorate": ("GovernmentBody", "#8e44ad", "triangle"),
+    "LocalAuthority": ("GovernmentBody", "#2a9d8f", "square"),
+    "Court": ("GovernmentBody", "#7f4f24", "triangleDown"),
+    "ProbationProvider": ("Organisation", "#f28e2b", "hexagon"),
+    "Company": ("Organisation", "#59a14f", "diamond"),
+    "VoluntaryOrganisation": ("Organisation", "#9bd17f", "diamond"),
+    "TradeUnion": ("Organisation", "#a4161a", "star"),
+    "ProfessionalBody": ("Organisation", "#6c8ead", "hexagon"),
+    "MediaOrganisation": ("Organisation", "#ff9da7", "triangleDown"),
+    "AcademicInstitution": ("Organisation", "#8c8c3c", "triangle"),
+    "Policy": (None, "#edc948", "star"),
+    "Intervention": (None, "#76b7b2", "dot"),
+    "Tool": (None, "#555555", "square"),
+    "Document": (None, "#bab0ac", "triangleDown"),
+    "Report": ("Document", "#9c755f", "triangle"),
+    "Place": (None, "#d4a373", "dot"),
+}
+FALLBACK_STYLE = (None, "#999999", "dot")
+
+
+@dataclass
+class ViewOptions:
+    """What to draw: a neighbourhood, some classes or relations, and how many entities at most."""
+
+    focus: str | None = None
+    depth: int = 1
+    types: list[str] = field(default_factory=list)
+    relations: list[str] = field(default_factory=list)
+    max_nodes: int = DEFAULT_MAX_NODES
+
+
+@dataclass
+class View:
+    """The entities and relations drawn, and a sentence saying what was left out."""
+
+    nodes: list[str]
+    edges: list[tuple[str, str, str]]
+    focus: str | None
+    note: str
+
+
+def _class_lineage(cls: str) -> set[str]:
+    lineage = set()
+    while cls and cls not in lineage:
+        lineage.add(cls)
+        cls = CLASS_STYLE.get(cls, FALLBACK_STYLE)[0]
+    return lineage
+
+
+def _match_names(requested: list[str], known: list[str], what: str) -> set[str]:
+    """Case-insensitive lookup of class or relation names; unknown names are an error."""
+    by_fold = {k.casefold(): k for k in known}
+    missing = [r for r in requested if r.casefold() not in by_fold]
+    if missing:
+        raise ValueError(f"unknown {what} {', '.join(missing)}; known: {', '.join(known)}")
+    return {by_fold[r.casefold()] for r in requested}
+
+
+def select_view(network: nx.MultiDiGraph, options: ViewOptions,
+                importance: dict[str, float]) -> View:
+    """Restrict by class and relation, then by neighbourhood, then keep the most connected."""
+    types = _match_names(options.types, list(CLASS_STYLE), "class") if options.types else None
+    relations = _match_names(options.relations, list(RELATIONS), "relation") \
+        if options.relations else None
+    focus = resolve_entity(network, options.focus) if options.focus else None
+
+    kept = {n for n, d in network.nodes(data=True)
+            if types is None or _class_lineage(d["cls"]) & types or n == focus}
+    edges = [(s, o, k) for s, o, k, d in network.edges(keys=True, data=True)
+             if s in kept and o in kept and (relations is None or d["relation"] in relations)]
+    restricted = nx.MultiDiGraph(network.subgraph(kept).edge_subgraph(edges)) if edges \
+        else nx.MultiDiGraph()
+    restricted.add_nodes_from(kept)
+    if relations is not None:  # an entity none of whose relations is wanted is not drawn
+        kept = {n for n in kept if restricted.degree(n) > 0 or n == focus}
+
+    if focus is not None:
+        simple = undirected_projection(restricted.subgraph(kept))
+        distance = nx.single_source_shortest_path_length(simple, focus, cutoff=options.depth)
+        rank = sorted(distance, key=lambda n: (distance[n], -restricted.degree(n),
+                                               -importance[n], n))
+    else:
+        rank = sorted(kept, key=lambda n: (-restricted.degree(n), -importance[n], n))
+    chosen = rank[:options.max_nodes]
+    chosen_set = set(chosen)
+    drawn = [(s, o, k) for s, o, k in edges if s in chosen_set and o in chosen_set]
+    return View(nodes=chosen, edges=drawn, focus=focus,
+                note=_omission_note(network, options, focus, len(rank), chosen, drawn))
+
+
+def _omission_note(network: nx.MultiDiGraph, options: ViewOptions, focus: str | None,
+                   candidates: int, chosen: list[str], drawn: list) -> str:
+    total_n, total_e = network.number_of_nodes(), network.number_of_edges()
+    parts = [(f"Showing {len(chosen):,} of {total_n:,} entities and {len(drawn):,} of "
+             f"{total_e:,} relations.")]
+    if focus is not None:
+        parts.append(f"Neighbourhood of {network.nodes[focus]['label']} "
+                     f"within {options.depth} step{'s' * (options.depth != 1)}.")
+    if options.types:
+        parts.append(f"Classes: {', '.join(options.types)}.")
+    if options.relations:
+        parts.append(f"Relations: {', '.join(options.relations)}.")
+    if candidates > len(chosen):
+        how = "nearest" if focus is not None else "most connected"
+        parts.append(f"Only the {len(chosen):,} {how} of {candidates:,} matching entities are "
+                     f"drawn; {candidates - len(chosen):,} left out (use --max-nodes, "
+                     "--focus, --types or --relations to see them).")
+    return " ".join(parts)
+
+
+def spread_layout(network: nx.MultiDiGraph, nodes: list[str]) -> dict[str, tuple[float, float]]:
+    """Positions in pixels: each connected part laid out on its own, then packed in rows.
+
+    One force layout of everything flings the many unconnected entities to the rim and
+    crushes the connected core into the middle; packing the parts keeps both readable.
+    """
+    simple = undirected_projection(network.subgraph(nodes))
+    parts = sorted((sorted(c) for c in nx.connected_components(simple)),
+                   key=lambda c: (-len(c), c))
+    blocks = [_part_layout(simple.subgraph(part)) for part in parts]
+    sides = [2 * radius + PART_GAP for _, radius in blocks]
+    # Rows as wide as the connected parts need; lone entities fill rows of that width below.
+    connected = [side * side for (block, _), side in zip(blocks, sides, strict=True)
+                 if len(block) > 1] or [side * side for side in sides]
+    row_width = max(math.sqrt(sum(connected)) * 1.3, max(sides, default=0))
+    positions: dict[str, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for (block, _), side in zip(blocks, sides, strict=True):
+        if x > 0 and x + side > row_width:
+            x, y, row_height = 0.0, y + row_height, 0.0
+        for node, (dx, dy) in block.items():
+            positions[node] = (round(x + side / 2 + dx, 1), round(y + side / 2 + dy, 1))
+        x += side
+        row_height = max(row_height, side)
+    return positions
+
+
+def _part_layout(part: nx.Graph) -> tuple[dict[str, tuple[float, float]], float]:
+    """Force-directed positions of one connected part around (0, 0), and its radius."""
+    if part.number_of_nodes() == 1:
+        return {next(iter(part.nodes)): (0.0, 0.0)}, 0.0
+    radius = NODE_SPACING * math.sqrt(part.number_of_nodes())
+    if part.number_of_nodes() <= KAMADA_KAWAI_LIMIT:  # spreads small parts more evenly
+        raw = nx.kamada_kawai_layout(part, pos=nx.circular_layout(part))
+    else:
+        raw = nx.spring_layout(part, seed=LAYOUT_SEED, iterations=50)
+    return {n: (float(x) * radius, float(y) * radius) for n, (x, y) in raw.items()}, radius
+
+
+def _pyvis_network(network: nx.MultiDiGraph, view: View, importance: dict[str, float],
+                   positions: dict[str, tuple[float, float]], edge_ids: dict) -> Network:
+    """vis-network records via pyvis (directed mode: its undirected add_edge is quadratic)."""
+    from pyvis.network import Network  # imported here: it takes ~0.7 s, which `--help` need not pay
+
+    top = max((importance[n] for n in view.nodes), default=1.0) or 1.0
+    net = Network(directed=True)
+    for node in view.nodes:
+        data = network.nodes[node]
+        _, colour, shape = CLASS_STYLE.get(data["cls"], FALLBACK_STYLE)
+        weight = math.sqrt(importance[node] / top)
+        x, y = positions[node]
+        net.add_node(node, label=_short(data["label"]), shape=shape, color=colour, x=x, y=y,
+                     size=round(8 + 22 * weight, 1), physics=False,
+                     font={"size": round(14 + 10 * weight)})
+    for source, target, key in view.edges:
+        data = network.edges[source, target, key]
+        net.add_edge(source, target, id=edge_ids[(source, target, key)], label=data["relation"],
+                     arrows="" if data["symmetric"] else "to")
+    net.toggle_physics(False)
+    net.options.edges.smooth.enabled = False
+    return net
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARACTERS else label[:LABEL_CHARACTERS - 1] + "\u2026"
+
+
+def _vis_options(net: Network) -> dict[str, Any]:
+    options = json.loads(net.get_network_data()[-1])
+    options["edges"].update({
+        "color": {"color": "#a0a7b0", "highlight": "#222222", "hover": "#444444"},
+        "font": {"size": 11, "color": "#444444", "strokeWidth": 3},  # "middle" leaves a stray label at (0, 0)
+        "width": 1.2,
+    })
+    options["interaction"].update({"hover": True, "tooltipDelay": 150, "hideEdgesOnZoom": False})
+    options["layout"] = {"improvedLayout": False}
+    options["nodes"] = {"borderWidth": 1}
+    return options
+
+
+def _facts(network: nx.MultiDiGraph, view: View) -> tuple[list[dict], dict[tuple, int]]:
+    """Every relation touching a drawn entity, with its evidence, for the side panel."""
+    keys = sorted({(s, o, k) for n in view.nodes
+                   for s, o, k in list(network.out_edges(n, keys=True))
+                   + list(network.in_edges(n, keys=True))})
+    drawn_edges = set(view.edges)
+    facts, ids = [], {}
+    for source, target, key in keys:
+        data = network.edges[source, target, key]
+        if (source, target, key) in drawn_edges:
+            ids[(source, target, key)] = len(facts)
+        facts.append({
+            "s": source, "o": target, "rel": data["relation"], "sym": data["symmetric"],
+            "n": data["evidence_count"], "drawn": (source, target, key) in drawn_edges,
+            "evidence": [{"text": e.text, "source": e.source_id, "title": e.source_title}
+                         for e in data["evidence"][:MAX_EVIDENCE_PER_FACT]],
+        })
+    return facts, ids
+
+
+def page_data(network: nx.MultiDiGraph, options: ViewOptions, source_name: str) -> dict:
+    """Everything the page needs, as one JSON-ready dictionary."""
+    scores = centrality(network)
+    importance = {n: s["pagerank"] for n, s in scores.items()}
+    view = select_view(network, options, importance)
+    positions = spread_layout(network, view.nodes)
+    facts, edge_ids = _facts(network, view)
+    net = _pyvis_network(network, view, importance, positions, edge_ids)
+    nodes, edges = net.get_network_data()[:2]
+    shown = set(view.nodes)
+    for record in nodes:
+        data = network.nodes[record["id"]]
+        record.update(name=data["label"], cls=data["cls"], aliases=list(data["aliases"]), mentions=data["mentions"],
+                      degree=network.degree(record["id"]))
+    for record in edges:
+        record["rel"] = record["label"]
+    others = {n: {"label": network.nodes[n]["label"], "cls": network.nodes[n]["cls"]}
+              for f in facts for n in (f["s"], f["o"]) if n not in shown}
+    class_counts: dict[str, int] = {}
+    for record in nodes:
+        class_counts[record["cls"]] = class_counts.get(record["cls"], 0) + 1
+    relation_counts: dict[str, int] = {}
+    for record in edges:
+        relation_counts[record["rel"]] = relation_counts.get(record["rel"], 0) + 1
+    symmetric = {d["relation"] for *_, d in network.edges(data=True) if d["symmetric"]}
+    return {
+        "meta": {"source": source_name, "note": view.note, "focus": view.focus,
+                 "entities": len(nodes), "relations": len(edges)},
+        "classes": [{"name": c, "color": CLASS_STYLE.get(c, FALLBACK_STYLE)[1],
+                     "shape": CLASS_STYLE.get(c, FALLBACK_STYLE)[2], "count": class_counts[c]}
+                    for c in sorted(class_counts, key=lambda c: (-class_counts[c], c))],
+        "relations": [{"name": r, "symmetric": r in symmetric, "count": relation_counts[r]}
+                      for r in sorted(relation_counts, key=lambda r: (-relation_counts[r], r))],
+        "nodes": nodes,
+        "edges": edges,
+        "facts": facts,
+        "others": others,
+        "options": _vis_options(net),
+    }
+
+
+def json_for_script(data: Any) -> str:
+    """JSON that cannot end its <script> element: <, > and & become \\u escapes."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _template(name: str) -> str:
+    return resources.files("graphbuild").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def render_page(data: dict) -> str:
+    """The explorer template with vis-network, our CSS/JS and the data inlined."""
+    parts = {
+        "/*@VIS_CSS@*/": (VIS_DIR / "vis-network.css").read_text(encoding="utf-8"),
+        "/*@EXPLORER_CSS@*/": _template("explorer.css"),
+        "/*@VIS_JS@*/": (VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8"),
+        "/*@EXPLORER_JS@*/": _template("explorer.js"),
+        "@GRAPH_DATA@": json_for_script(data),
+    }
+    page = _template("explorer.html")
+    for marker, content in parts.items():
+        if "</script" in content.lower() or "</style" in content.lower():
+            raise ValueError(f"inlined content for {marker} would close its element")
+        page = page.replace(marker, content, 1)
+    return page
+
+
+def write_explorer(network: nx.MultiDiGraph, out_path: str | Path, options: ViewOptions,
+                   source_name: str) -> dict[str, Any]:
+    """Write the page atomically; returns the page's meta (counts and the omission note)."""
+    data = page_data(network, options, source_name)
+    write_text_atomic(out_path, render_page(data))
+    return data["meta"]
+
+
+def _names(values: tuple[str, ...]) -> list[str]:
+    """Repeated or comma-separated option values as one list."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+@click.command("view")
+@graph_option
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("out") / "explorer.html", show_default=True)
+@click.option("--focus", help="Draw only the neighbourhood of this entity (name or alias).")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Steps from --focus.")
+@click.option("--types", multiple=True, help="Classes to draw (comma-separated or repeated; "
+              "a class takes in its subclasses).")
+@click.option("--relations", multiple=True, help="Relations to draw (comma-separated or repeated).")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=DEFAULT_MAX_NODES,
+              show_default=True, help="Draw at most this many entities (the most connected).")
+def view_command(graph_path: Path, out_path: Path, focus: str | None, depth: int,
+                 types: tuple[str, ...], relations: tuple[str, ...], max_nodes: int) -> None:
+    """Write a self-contained offline HTML explorer of the graph."""
+    network = load_network(graph_path)
+    options = ViewOptions(focus=focus, depth=depth, types=_names(types),
+                          relations=_names(relations), max_nodes=max_nodes)
+    try:
+        meta = write_explorer(network, out_path, options, source_name=graph_path.name)
+    except (LookupError, ValueError) as exc:
+        raise click.ClickException(f"{exc.args[0]} ({graph_path})") from exc
+    click.echo(f"Wrote {out_path}: {meta['note']}")
