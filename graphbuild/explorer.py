@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from importlib import resources, util
 from pathlib import Path
@@ -312,12 +313,17 @@ def _template(name: str) -> str:
     return resources.files("graphbuild").joinpath("templates", name).read_text(encoding="utf-8")
 
 
+def _without_source_map(script: str) -> str:
+    """Drop the sourceMappingURL comment: developer tools would try to fetch the map file."""
+    return re.sub(r"^//# sourceMappingURL=.*$", "", script, flags=re.MULTILINE)
+
+
 def render_page(data: dict) -> str:
     """The explorer template with vis-network, our CSS/JS and the data inlined."""
     parts = {
         "/*@VIS_CSS@*/": (VIS_DIR / "vis-network.css").read_text(encoding="utf-8"),
         "/*@EXPLORER_CSS@*/": _template("explorer.css"),
-        "/*@VIS_JS@*/": (VIS_DIR / "vis-network.min.js").read_text(encoding="utf-8"),
+        "/*@VIS_JS@*/": _without_source_map((VIS_DIR / "vis-network.min.js").read_text("utf-8")),
         "/*@EXPLORER_JS@*/": _template("explorer.js"),
         "@GRAPH_DATA@": json_for_script(data),
     }

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from .gazetteer import load_gazetteer
 from .mentions import mentions_from_doc
-from .names import fold
+from .names import acronym_of, fold
 from .nlp import chunks
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
@@ -131,6 +131,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             salience.add(m, len(result.mentions))
         found += _anaphor_mentions(sdoc, offset, doc.doc_id, sent_base, taken)
         found += _pronoun_mentions(sdoc, offset, doc.doc_id, sent_base, found)
+        found += _acronym_definitions(sdoc.text, offset, found)
         found.sort(key=lambda m: m.start)
         base_index = len(result.mentions)
         result.mentions.extend(found)
@@ -182,6 +183,27 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience) -> Non
                                   c.sent_start, c.sent_end, c.extractor, c.confidence)
         resolved.append(c)
     result.candidates = resolved
+
+
+_DEFINED = re.compile(r"\s*\(([A-Z][A-Za-z0-9&]{1,9})\)")
+
+
+def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[Mention]:
+    """'New Direction Activity Requirement (NDAR)': the acronym becomes another name."""
+    out = []
+    for m in found:
+        if m.source == "anaphor" or " " not in m.text:
+            continue
+        hit = _DEFINED.match(text, m.end - offset)
+        if not hit or hit[1] in m.text:
+            continue
+        initials = acronym_of(m.text.split())
+        if not initials.startswith(hit[1].upper()[:2]):
+            continue
+        start = offset + hit.start(1)
+        out.append(Mention(m.doc_id, start, start + len(hit[1]), hit[1], m.cls, "acronym",
+                           m.gazetteer_key, m.sentence, long_form=m.text))
+    return out
 
 
 _PRONOUN = re.compile(r"^(?:It|Its|They|Their)$")

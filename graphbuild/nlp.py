@@ -26,6 +26,8 @@ def _patterns_for(form: str, case_sensitive: bool, tokenizer) -> list[list[dict]
         variants.add(form.replace(" & ", " and "))
     if " and " in form:
         variants.add(form.replace(" and ", " & "))
+    if case_sensitive and form.isupper() and form.isalpha() and len(form) > 1:
+        variants.add(form + "s")  # "RARs", "CRCs"
     if form.endswith(" CRC"):  # "Cheshire and Greater Manchester's CRC"
         variants |= {v[:-4] + "'s CRC" for v in variants}
     attr = "ORTH" if case_sensitive else "LOWER"

@@ -33,6 +33,7 @@ class Mention:
     source: str  # "gazetteer" | "ner" | "pattern"
     gazetteer_key: str | None = None  # canonical name of the gazetteer entry, if any
     sentence: int = -1  # index of the sentence within the document
+    long_form: str | None = None  # for an acronym defined in the text: the name it stands for
 
 
 @dataclass(frozen=True)

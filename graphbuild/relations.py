@@ -41,7 +41,8 @@ def _slot_regex(group: str, listed: bool, classes: str) -> str:
     alts = "|".join(classes.split("|"))
     one = rf"⟦\d+\|(?:[^⟧]*\|)?(?:{alts})(?:\|[^⟧]*)?⟧"
     if listed:
-        one = rf"{one}(?: (?:,|and|&|/|or) (?:and )?(?:the )?{one})*"
+        aside = r"(?:\( [^()]{0,60}?\) )?"  # "the X CRC ( crc ) and the Y"
+        one = rf"{one} ?{aside}(?:(?:,|and|&|/|or) (?:and )?(?:the )?{one} ?{aside})*"
     return f"(?P<{group}>{one})"
 
 

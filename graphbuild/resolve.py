@@ -47,7 +47,7 @@ def resolve(mentions: list[Mention]) -> tuple[dict[int, str], dict[str, Entity]]
     singles: list[int] = []
     for i in pending:
         m = mentions[i]
-        k = (fold(m.text), _coarse(m.cls))
+        k = (fold(m.long_form or m.text), _coarse(m.cls))
         if k in by_fold:
             groups[by_fold[k]].append(i)
         elif m.source == "weak":
