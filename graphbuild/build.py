@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import pickle
 import sys
 import time
 from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 from . import __version__
@@ -65,28 +68,56 @@ def _cache_key(doc: SourceText, settings: Settings) -> str:
     return h.hexdigest()
 
 
+_worker_nlp = None
+
+
+def _init_worker(model: str) -> None:
+    """Each worker process loads the pipeline once, not once per document."""
+    global _worker_nlp
+    _worker_nlp = load_pipeline(model)
+
+
+def _extract_in_worker(doc: SourceText, batch_size: int, max_chunk_chars: int) -> DocExtraction:
+    return extract_document(doc, _worker_nlp, batch_size, max_chunk_chars)
+
+
+def _read_cached(path: Path | None) -> DocExtraction | None:
+    if not path or not path.exists():
+        return None
+    try:
+        return pickle.loads(path.read_bytes())
+    except Exception:  # a damaged cache entry is recomputed, never trusted
+        return None
+
+
+def _computed(todo: list[SourceText], settings: Settings):
+    """Extractions of `todo` in document order: serially, or in `settings.workers` processes."""
+    if settings.workers <= 1 or len(todo) <= 1:
+        nlp = load_pipeline(settings.model) if todo else None
+        for doc in todo:
+            yield extract_document(doc, nlp, settings.batch_size, settings.max_chunk_chars)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(settings.workers, len(todo)), mp_context=context,
+                             initializer=_init_worker, initargs=(settings.model,)) as pool:
+        yield from pool.map(_extract_in_worker, todo, repeat(settings.batch_size),
+                            repeat(settings.max_chunk_chars))
+
+
 def _extract_all(docs, settings, cache_dir, progress) -> tuple[list[DocExtraction], int]:
-    results: list[DocExtraction] = []
-    hits = 0
-    nlp = None
-    for n, doc in enumerate(docs, 1):
-        path = cache_dir / f"{_cache_key(doc, settings)}.pkl" if cache_dir else None
-        result = None
-        if path and path.exists():
-            try:
-                result = pickle.loads(path.read_bytes())
-                hits += 1
-            except Exception:  # a damaged cache entry is recomputed, never trusted
-                result = None
-        if result is None:
-            nlp = nlp or load_pipeline(settings.model)
-            result = extract_document(doc, nlp, settings.batch_size, settings.max_chunk_chars)
-            if path:
-                write_bytes_atomic(path, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        results.append(result)
+    paths = [cache_dir / f"{_cache_key(doc, settings)}.pkl" if cache_dir else None
+             for doc in docs]
+    results: list[DocExtraction | None] = [_read_cached(p) for p in paths]
+    hits = sum(1 for r in results if r is not None)
+    todo = [i for i, r in enumerate(results) if r is None]
+    for n, (i, result) in enumerate(zip(todo, _computed([docs[i] for i in todo], settings)),
+                                    hits + 1):
+        results[i] = result
+        if paths[i]:
+            write_bytes_atomic(paths[i], pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         if progress:
             bar = "#" * int(30 * n / len(docs))
-            print(f"\rextracting [{bar:<30}] {n}/{len(docs)} {doc.identifier[:40]:<40}",
+            print(f"\rextracting [{bar:<30}] {n}/{len(docs)} {docs[i].identifier[:40]:<40}",
                   end="", file=sys.stderr, flush=True)
     if progress and docs:
         print(file=sys.stderr)

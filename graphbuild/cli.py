@@ -38,13 +38,15 @@ main.add_command(view_command)
               "anything is written.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the per-document cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Extract uncached documents in this many processes (same output).")
 def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bool,
-          quiet: bool) -> None:
+          quiet: bool, workers: int) -> None:
     """Build the knowledge graph of CORPUS (default data/corpus) into OUT/graph.ttl."""
     from .build import BuildError, build_corpus
     from .settings import Settings
 
-    settings = Settings(model=model) if model else Settings()
+    settings = Settings(model=model, workers=workers) if model else Settings(workers=workers)
     try:
         summary = build_corpus(corpus, out, settings, progress=not quiet, strict=strict,
                                use_cache=not no_cache)
