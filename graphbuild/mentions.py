@@ -8,7 +8,6 @@ from functools import lru_cache
 from .gazetteer import load_gazetteer
 from .names import is_acronym, tidy
 from .nlp import RULER_LABEL_PREFIX
-from .ontology import is_a
 from .records import Mention
 from .resources import load_yaml
 
@@ -109,7 +108,7 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int) -> lis
         if not acceptable_name(name, cls):
             continue
         s = raw.find(name)
-        s = start + (s if s >= 0 else 0)
+        s = start + (max(s, 0))
         # One capitalised word is kept only as a possible surname or a known name's short form.
         source = "weak" if len(name.split()) == 1 and cls != "Place" else "ner"
         out.append(Mention(doc_id, s, s + len(name), name, cls, source, None, sent))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -24,7 +24,7 @@ class ResourceError(Exception):
     """A data file of ontology/ is missing or malformed; the message names file and line."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_yaml(name: str) -> dict:
     path = ontology_dir() / name
     try:

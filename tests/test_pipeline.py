@@ -1,0 +1,188 @@
+"""Unit tests of each stage on sentences written for the purpose (not from the corpus)."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphbuild.clean import blank_furniture
+from graphbuild.corpus import leading_date, read_corpus, title_of
+from graphbuild.gazetteer import load_gazetteer
+from graphbuild.mentions import acceptable_name, strip_titles
+from graphbuild.records import Mention
+from graphbuild.relations import match_roles, match_sentence, slot_sentence
+from graphbuild.resolve import resolve
+
+# --- reading -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, iso", [
+    ("Monday 20 February 2017\n\nTitle", "2017-02-20"),
+    ("Tuesday, 16 September 2014\nTitle", "2014-09-16"),
+    ("3 March 2020 Something", "2020-03-03"),
+    ("No date here", None),
+])
+def test_leading_date(text, iso):
+    assert leading_date(text)[0] == iso
+
+
+def test_title_is_the_line_after_a_leading_date():
+    text = "Monday 20 February 2017\n\nThe Hokey Cokey Internet\nbody"
+    _, after = leading_date(text)
+    assert title_of(text, after) == "The Hokey Cokey Internet"
+
+
+def test_read_corpus_reports_bad_files_and_keeps_the_rest(tmp_path):
+    (tmp_path / "good.txt").write_text("Sodexo runs the Essex CRC.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 10)
+    (tmp_path / "latin.txt").write_bytes("Caf\xe9 society in Worcester".encode("cp1252"))
+    (tmp_path / "page.html").write_text("<html><head><title>T</title><script>var Napo=1"
+                                        "</script></head><body><p>Hello Napo</p></body></html>",
+                                        encoding="utf-8")
+    docs, problems = read_corpus(tmp_path)
+    ids = {d.doc_id for d in docs}
+    assert ids == {"good", "latin", "page"}
+    messages = {p.path.rsplit("/", 1)[-1]: p for p in problems}
+    assert messages["empty.txt"].fatal and "empty" in messages["empty.txt"].message
+    assert messages["binary.txt"].fatal and "binary" in messages["binary.txt"].message
+    assert not messages["latin.txt"].fatal and "cp1252" in messages["latin.txt"].message
+    latin = next(d for d in docs if d.doc_id == "latin")
+    assert "Café" in latin.text
+    page = next(d for d in docs if d.doc_id == "page")
+    assert "Hello Napo" in page.text and "var Napo" not in page.text
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    from graphbuild.corpus import CorpusError
+    with pytest.raises(CorpusError, match="no such folder"):
+        read_corpus(tmp_path / "nope")
+
+
+# --- cleaning ------------------------------------------------------------------------------
+
+def test_furniture_is_blanked_and_offsets_hold():
+    text = ("Post body about Napo and the CRC staff here.\n\n36 comments:\n\n"
+            "  1. A comment about Sodexo.\n\n    ReplyDelete\n    Replies\n"
+            "--oo00oo--\nDeleteAnother comment.\n")
+    clean = blank_furniture(text)
+    assert len(clean) == len(text)
+    for gone in ("36 comments", "ReplyDelete", "Replies", "--oo00oo--", "1. "):
+        assert gone not in clean
+    assert clean.index("A comment about Sodexo.") == text.index("A comment about Sodexo.")
+    assert "Another comment." in clean
+
+
+def test_repeated_passages_are_blanked_once():
+    line = "The CRC had not made a sufficient contribution to protecting the public."
+    text = f"{line}\n\nA reader wrote: \"{line}\"\n"
+    clean = blank_furniture(text)
+    assert clean.count("sufficient contribution") == 1
+    assert len(clean) == len(text)
+
+
+# --- names and filters ---------------------------------------------------------------------
+
+def test_titles_and_post_nominals_are_stripped():
+    assert strip_titles("Dame Glenys Stacey") == "Glenys Stacey"
+    assert strip_titles("Bob Neill MP") == "Bob Neill"
+    assert strip_titles("Chair Bob Neill") == "Bob Neill"
+
+
+@pytest.mark.parametrize("name, cls", [
+    ("ReplyDelete", "Organisation"), ("Xxxxx Xxxxxx", "Person"), ("PSO", "Organisation"),
+    ("Chief Inspector", "Person"), ("Approved Providers", "Organisation"),
+    ("Cheshire & Greater", "Place"), ("probation staff", "Organisation"),
+])
+def test_noise_is_never_a_name(name, cls):
+    assert not acceptable_name(name, cls)
+
+
+def test_real_names_pass():
+    assert acceptable_name("Gill Kirton", "Person")
+    assert acceptable_name("Durham County Council", "LocalAuthority")
+
+
+def test_gazetteer_lookup_by_alias_and_acronym():
+    gaz = load_gazetteer()
+    assert gaz.lookup("HMI Probation").name == "HM Inspectorate of Probation"
+    assert gaz.lookup("Warwickshire and West Mercia Community Rehabilitation Company").name \
+        == "Warwickshire & West Mercia CRC"
+    assert gaz.lookup("nps") is None  # acronyms are case-sensitive
+
+
+# --- resolution ----------------------------------------------------------------------------
+
+def _m(text, cls, source="ner", gaz=None, doc="d"):
+    return Mention(doc, 0, len(text), text, cls, source, gaz)
+
+
+def test_resolution_merges_surnames_case_variants_and_near_misses():
+    mentions = [
+        _m("Ministry of Justice", "GovernmentBody", "gazetteer", "Ministry of Justice"),
+        _m("MOJ", "GovernmentBody", "gazetteer", "Ministry of Justice"),
+        _m("Gill Kirton", "Person"), _m("Gill Kirton", "Person"),
+        _m("Kirton", "Person", "weak"),
+        _m("Glenys Stacey", "Person", "gazetteer", "Glenys Stacey"),
+        _m("Genys Stacey", "Person"),
+        _m("Nobody", "Organisation", "weak"),
+    ]
+    key_of, entities = resolve(mentions)
+    assert key_of[0] == key_of[1] == "ministry-of-justice"
+    assert "MOJ" in entities["ministry-of-justice"].aliases
+    assert key_of[2] == key_of[3] == key_of[4] == "gill-kirton"
+    assert key_of[5] == key_of[6] == "glenys-stacey"
+    assert 7 not in key_of  # a lone capitalised word that matches nothing is dropped
+
+
+# --- relation patterns ---------------------------------------------------------------------
+
+def _facts(words_and_slots):
+    """Build a slotted sentence from ('word' | (class,)) items and match it."""
+    tokens, mentions, pos = [], [], 0
+    for i, item in enumerate(words_and_slots):
+        text = f"E{i}" if isinstance(item, tuple) else item
+        tokens.append((pos, pos + len(text), text))
+        if isinstance(item, tuple):
+            mentions.append((i, pos, pos + len(text), item[0]))
+        pos += len(text) + 1
+    slotted = slot_sentence(tokens, mentions)
+    return {(s, p, o) for s, p, o, *_ in match_sentence(slotted)}, slotted
+
+
+@pytest.mark.parametrize("items, expected", [
+    (["The", ("ProbationProvider",), "(", "owned", "by", ("Company",), ")", "is", "failing"],
+     (5, "owns", 1)),
+    ([("Company",), "runs", "the", ("Intervention",), "for", "tagging"], (0, "delivers", 3)),
+    ([("Intervention",), ",", "a", "collaboration", "between", ("GovernmentBody",), ",",
+      ("LocalAuthority",), "and", ("LocalAuthority",)], (5, "delivers", 0)),
+    ([("Intervention",), ",", "a", "collaboration", "between", ("GovernmentBody",), ",",
+      ("LocalAuthority",), "and", ("LocalAuthority",)], (7, "partnerOf", 9)),
+    ([("Person",), ",", "of", ("AcademicInstitution",), ",", "said"], (0, "memberOf", 3)),
+    ([("Person",), "'s", "botched", ("Policy",)], (0, "responsibleFor", 3)),
+    ([("Inspectorate",), "conducted", "an", "inspection", "of", "the", ("ProbationProvider",)],
+     (0, "inspects", 6)),
+    ([("Organisation",), "replaced", "the", ("Organisation",)], (0, "successorOf", 3)),
+    ([("Document",), ",", "published", "by", "the", ("ProfessionalBody",)],
+     (0, "publishedBy", 5)),
+    ([("VoluntaryOrganisation",), "faces", "funding", "cuts", "by", "the",
+      ("ProbationProvider",)], (6, "funds", 0)),
+    ([("Person",), "criticised", "the", ("Policy",)], (0, "criticises", 3)),
+    ([("ProbationProvider",), "staff", "use", ("Tool",), "daily"], (0, "uses", 3)),
+    ([("VoluntaryOrganisation",), "works", "across", ("Place",)], (0, "operatesIn", 3)),
+])
+def test_relation_pattern_families(items, expected):
+    facts, slotted = _facts(items)
+    if expected[1] == "inspects":  # inspections are reports that also imply `inspects`
+        expected = (expected[0], "reportAbout", expected[2])
+    assert expected in facts, slotted
+
+
+def test_role_titles_name_the_organisation_they_head():
+    tokens = [(0, 5, "Chief"), (6, 15, "Inspector"), (16, 18, "of"), (19, 28, "Probation"),
+              (29, 34, "Jenny"), (35, 40, "Smith"), (41, 45, "said")]
+    slotted = slot_sentence(tokens, [(0, 29, 40, "Person")])
+    assert (0, "HM Inspectorate of Probation") in set(match_roles(slotted))
+
+
+def test_wrong_classes_do_not_match():
+    facts, _ = _facts([("Place",), "runs", "the", ("Intervention",)])
+    assert not facts
