@@ -40,8 +40,10 @@ main.add_command(view_command)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Extract uncached documents in this many processes (same output).")
+@click.option("--reference", is_flag=True, help="Also write the gazetteer's own facts (who "
+              "owned which CRC) to OUT/reference.trig, in a named graph of their own.")
 def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bool,
-          quiet: bool, workers: int) -> None:
+          quiet: bool, workers: int, reference: bool) -> None:
     """Build the knowledge graph of CORPUS (default data/corpus) into OUT/graph.ttl."""
     from .build import BuildError, build_corpus
     from .settings import Settings
@@ -54,6 +56,11 @@ def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bo
         raise click.ClickException(str(e)) from e
     for line in summary.lines():
         click.echo(line)
+    if reference:
+        from .reference import write_reference_facts
+
+        n = write_reference_facts(out)
+        click.echo(f"reference  {n} gazetteer facts in {out / 'reference.trig'}")
     if summary.failed:
         click.echo(f"{summary.failed} file(s) failed; see the messages above.", err=True)
         sys.exit(3)

@@ -82,3 +82,23 @@ def test_cli_builds_the_rest_and_reports_bad_files(tmp_path):
     assert (tmp_path / "o" / "graph.ttl").exists()
     g = Graph().parse(tmp_path / "o" / "graph.ttl")
     assert any(True for _ in g.triples((None, PKO.delivers, None)))
+
+
+def test_reference_facts_go_to_their_own_named_graph(tmp_path):
+    from rdflib import Dataset
+
+    from graphbuild.namespaces import PKG
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("PeoplePlus runs training courses.", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(corpus), "--out", str(tmp_path / "o"),
+                                       "-q", "--reference"])
+    assert result.exit_code == 0, result.output
+    main_graph = Graph().parse(tmp_path / "o" / "graph.ttl")
+    assert not any(True for _ in main_graph.triples((None, PKO.owns, None)))
+    ds = Dataset().parse(tmp_path / "o" / "reference.trig", format="trig")
+    ref = ds.graph(PKG["reference"])
+    owns = {(str(ref.value(s, RDFS.label)), str(ref.value(o, RDFS.label)))
+            for s, o in ref.subject_objects(PKO.owns)}
+    assert ("PeoplePlus", "Warwickshire & West Mercia CRC") in owns
