@@ -158,7 +158,9 @@ def document_ontology(ontology: Graph) -> OntologyDoc:
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Text safe in a Markdown table cell: no raw HTML, no cell breaks, no line breaks."""
+    escaped = html.escape(text, quote=False)
+    return escaped.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def _md_expression(expression: Expression) -> str:
