@@ -1,0 +1,130 @@
+"""Build speed, scaling, memory and rebuild time against spaCy alone.
+
+    python bench/build_speed.py --scales 1,10,100 [--json] [--workers N]
+
+For each scale k it writes a corpus of k copies of data/corpus (each copy with its own file
+names, a shuffled order and a distinguishing line, so no cache can serve one copy for
+another), then measures, each in a fresh child process: the whole build, spaCy alone
+(`nlp.pipe` over the same paragraphs with the same model) and an immediate rebuild.
+Peak memory is the child's maximum resident set size (resource.getrusage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "corpus"
+FIELDS = ["scale", "documents", "words", "build_s", "build_words_per_s", "spacy_words_per_s",
+          "ratio", "peak_rss_mb", "rebuild_s"]
+
+
+def make_corpus(scale: int, folder: Path) -> int:
+    """Write `scale` varied copies of the sample corpus; returns the number of documents."""
+    sources = sorted(p for p in SAMPLE.iterdir() if p.is_file())
+    rng = random.Random(scale)
+    jobs = [(copy, src) for copy in range(scale) for src in sources]
+    rng.shuffle(jobs)
+    for order, (copy, src) in enumerate(jobs):
+        text = src.read_text(encoding="utf-8")
+        name = f"{order:05d}_copy{copy:03d}_{src.stem[::-1]}{src.suffix}"
+        (folder / name).write_text(f"{text}\n\nArchive copy {copy} of {src.stem}.\n",
+                                   encoding="utf-8")
+    return len(jobs)
+
+
+def _child_build(corpus: str, out: str, workers: int) -> dict:
+    from graphbuild.build import build_corpus
+    from graphbuild.settings import Settings
+
+    summary = build_corpus(corpus, out, Settings(workers=workers), progress=False)
+    return {"seconds": summary.seconds, "words": summary.words, "cached": summary.cached}
+
+
+def _child_spacy(corpus: str, workers: int) -> dict:
+    """spaCy alone: the same model, the same paragraphs, the same process count."""
+    import spacy
+
+    from graphbuild.corpus import read_corpus
+    from graphbuild.nlp import chunks
+    from graphbuild.settings import Settings
+
+    settings = Settings()
+    docs, _ = read_corpus(Path(corpus))
+    pieces = [piece for d in docs for piece, _ in chunks(d.clean, settings.max_chunk_chars)]
+    started = time.perf_counter()
+    nlp = spacy.load(settings.model)
+    words = 0
+    for sdoc in nlp.pipe(pieces, batch_size=settings.batch_size, n_process=workers):
+        words += sum(1 for t in sdoc if not t.is_space and not t.is_punct)
+    return {"seconds": time.perf_counter() - started, "words": words}
+
+
+def _in_child(args: list[str]) -> dict:
+    """Run one measurement in a fresh interpreter; add its peak RSS (children included)."""
+    done = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(scale: int, workers: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{scale}-") as tmp:
+        corpus, out = Path(tmp) / "corpus", Path(tmp) / "out"
+        corpus.mkdir()
+        documents = make_corpus(scale, corpus)
+        build = _in_child(["build", str(corpus), str(out), str(workers)])
+        spacy_alone = _in_child(["spacy", str(corpus), str(workers)])
+        rebuild = _in_child(["build", str(corpus), str(out), str(workers)])
+    build_wps = build["words"] / build["seconds"]
+    spacy_wps = spacy_alone["words"] / spacy_alone["seconds"]
+    return {"scale": scale, "documents": documents, "words": build["words"],
+            "build_s": round(build["seconds"], 2), "build_words_per_s": round(build_wps),
+            "spacy_words_per_s": round(spacy_wps), "ratio": round(build_wps / spacy_wps, 3),
+            "peak_rss_mb": round(build["peak_rss_mb"], 1),
+            "rebuild_s": round(rebuild["seconds"], 2)}
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["  ".join(f"{f:>17}" for f in FIELDS)]
+    lines += ["  ".join(f"{row[f]:>17}" for f in FIELDS) for row in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        kind, rest = argv[1], argv[2:]
+        if kind == "build":
+            result = _child_build(rest[0], rest[1], int(rest[2]))
+        else:
+            result = _child_spacy(rest[0], int(rest[1]))
+        peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        print(json.dumps({**result, "peak_rss_mb": peak_kb / 1024}))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,10,100",
+                        help="Comma-separated multiples of the sample corpus.")
+    parser.add_argument("--workers", type=int, default=1, help="Processes for both sides.")
+    parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+    args = parser.parse_args(argv)
+    rows = []
+    for scale in (int(s) for s in args.scales.split(",")):
+        rows.append(measure(scale, args.workers))
+        if not args.json:
+            print(table(rows[-1:]) if len(rows) == 1 else table(rows[-1:]).splitlines()[1],
+                  flush=True)
+    if args.json:
+        print(json.dumps({"scales": rows}))
+
+
+if __name__ == "__main__":
+    main()
