@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__
 from .atomic import write_bytes_atomic
 from .corpus import CorpusError, ReadProblem, read_corpus
+from .export import serialize_turtle
 from .extract import DocExtraction, extract_document
 from .gazetteer import load_gazetteer
 from .names import slug
@@ -207,7 +208,7 @@ def build_corpus(corpus: str | Path, out: str | Path, settings: Settings | None 
                 mentioned[a.doc_id].add(key)
     graph = build_graph(docs, entities, assertions, mentioned)
     target = out / "graph.ttl"
-    write_bytes_atomic(target, graph.serialize(format="turtle", encoding="utf-8"))
+    write_bytes_atomic(target, serialize_turtle(graph))
     summary = BuildSummary(documents=len(docs), words=sum(ex.words for ex in extractions),
                            problems=problems, cached=hits, output=target)
     summary.entities_by_class = Counter(e.cls for e in entities.values())
