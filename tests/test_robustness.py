@@ -150,13 +150,18 @@ def test_killed_build_leaves_previous_graph_intact(tmp_path):
     before = (out / "graph.ttl").read_bytes()
     exe = shutil.which("graphbuild")
     assert exe, "graphbuild is installed editable"
-    proc = subprocess.Popen([exe, "build", str(SAMPLE_CORPUS), "--out", str(out), "--no-cache"],
+    big = tmp_path / "big"
+    big.mkdir()
+    for copy in range(3):  # three renamed copies of the sample: a build of tens of seconds
+        for src in sorted(SAMPLE_CORPUS.iterdir()):
+            shutil.copyfile(src, big / f"copy{copy}_{src.name}")
+    proc = subprocess.Popen([exe, "build", str(big), "--out", str(out), "--no-cache"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(6)
     running = proc.poll() is None
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert running, "the sample build finished within 6 s; the corpus is too small to interrupt"
+    assert running, "the build finished within 6 s; the corpus is too small to interrupt"
     assert (out / "graph.ttl").read_bytes() == before
 
 
