@@ -235,9 +235,12 @@ def _prefix_lines() -> list[str]:
     return [f"@prefix {prefix}: <{ns}> ." for prefix, ns in PREFIXES.items()]
 
 
+RDF_TYPE = RDF.type  # namespace attribute look-ups are slow in rdflib; these run per triple
+PREDICATE_RANK = {RDF.type: 0, RDFS.label: 1}  # entities read type first, then name
+
+
 def _predicate_key(predicate: Node) -> tuple[int, str]:
-    """rdf:type first, rdfs:label second, then by IRI: entities read name-first."""
-    return ({RDF.type: 0, RDFS.label: 1}.get(predicate, 2), str(predicate))
+    return (PREDICATE_RANK.get(predicate, 2), str(predicate))
 
 
 class _TurtleBody:
@@ -287,7 +290,7 @@ class _TurtleBody:
             by_predicate[p].append(self._object(o))
         parts = []
         for predicate in sorted(by_predicate, key=_predicate_key):
-            verb = "a" if predicate == RDF.type else self.writer.ttl(predicate)
+            verb = "a" if predicate == RDF_TYPE else self.writer.ttl(predicate)
             objects = sorted(by_predicate[predicate])
             joined = ", ".join(objects)
             if len(objects) > 1 and len(joined) + len(verb) > LONG_LINE:
@@ -320,14 +323,16 @@ class _TurtleBody:
 
 def serialize_turtle(graph: Graph) -> bytes:
     """Deterministic Turtle: contract prefixes, subjects/predicates/objects sorted, UTF-8."""
-    writer = TermWriter(blank_node_labels(graph))
-    lines = _prefix_lines() + [""] + _TurtleBody(graph, writer).lines()
+    triples = list(graph)  # one pass over rdflib's store, which is slow to iterate
+    writer = TermWriter(blank_node_labels(triples))
+    lines = _prefix_lines() + [""] + _TurtleBody(triples, writer).lines()
     return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
 
 
 def serialize_ntriples(graph: Graph) -> bytes:
-    writer = TermWriter(blank_node_labels(graph))
-    lines = sorted(f"{writer.nt(s)} {writer.nt(p)} {writer.nt(o)} .\n" for s, p, o in graph)
+    triples = list(graph)
+    writer = TermWriter(blank_node_labels(triples))
+    lines = sorted(f"{writer.nt(s)} {writer.nt(p)} {writer.nt(o)} .\n" for s, p, o in triples)
     return "".join(lines).encode("utf-8")
 
 
