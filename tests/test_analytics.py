@@ -106,7 +106,8 @@ def small_graph() -> Graph:
         g.add((record, RDF.object, PK[o]))
         g.add((record, PROV.wasDerivedFrom, PKD[doc]))
         g.add((record, PKO.evidenceText, Literal(sentence)))
-        g.add((record, PKO.charStart, Literal(number * 100, datatype=XSD.integer)))
+        start = 100 * next(i for i, fact in enumerate(FACTS) if fact[3] == sentence)
+        g.add((record, PKO.charStart, Literal(start, datatype=XSD.integer)))
         g.add((record, PKO.extractor, Literal("test")))
         g.add((record, PKO.confidence, Literal(0.9)))
         for entity in (s, o):
@@ -143,6 +144,8 @@ def test_network_has_every_entity_and_relation_with_contract_names():
     # the symmetric partnership stated both ways is one edge carrying both records' evidence
     partner_edges = [(s, o) for s, o, d in network.edges(data=True) if d["relation"] == "partnerOf"]
     assert len(partner_edges) == 2
+    hostile_partnership = network.edges[iri("acme-hostile"), iri("peopleplus"), "partnerOf"]
+    assert hostile_partnership["evidence_count"] == 1  # one sentence, cited by both directions
     distinct_facts = {(s, p, o) for s, p, o, *_ in FACTS}
     assert network.number_of_edges() == len(distinct_facts) - 1
 
