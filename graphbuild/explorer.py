@@ -44,7 +44,11 @@ NODE_SPACING = 90.0  # pixels per sqrt(entity) of a part's radius: room for labe
 PART_GAP = 150.0  # pixels between packed parts (and the cell of a lone entity)
 NEIGHBOUR_SPACING = 80.0  # pixels between an entity and its nearest neighbour (median), large parts
 REPULSION_CUTOFF = 3.0  # layout units (the rest length of one relation is about 1)
-KAMADA_KAWAI_LIMIT = 150  # parts up to this size get the (quadratic) Kamada-Kawai layout
+KAMADA_KAWAI_LIMIT = 12  # small parts: Kamada-Kawai; larger ones: the force layout below
+BASE_LABEL = 14  # label font size in pixels at scale 1
+MAX_LABEL = 72
+HEADLINE_LABELS = 25  # how many names are enlarged to stay readable in the fitted view
+FITTED_WIDTH = 900.0  # pixels of canvas the view is fitted into, roughly
 LABEL_CHARACTERS = 40  # longer names are shortened on the canvas; tooltip and panel show all
 # vis-network as shipped inside the pyvis package (found without importing pyvis, which is slow).
 VIS_DIR = Path(util.find_spec("pyvis").submodule_search_locations[0]) / "lib" / "vis-9.1.2"
@@ -249,15 +253,15 @@ def _pyvis_network(network: nx.MultiDiGraph, view: View, importance: dict[str, f
     from pyvis.network import Network  # imported here: it takes ~0.7 s, which `--help` need not pay
 
     top = max((importance[n] for n in view.nodes), default=1.0) or 1.0
+    font_sizes = _label_sizes(network, view, importance, positions)
     net = Network(directed=True)
     for node in view.nodes:
         data = network.nodes[node]
         _, colour, shape = CLASS_STYLE.get(data["cls"], FALLBACK_STYLE)
-        weight = math.sqrt(importance[node] / top)
         x, y = positions[node]
         net.add_node(node, label=_short(data["label"]), shape=shape, color=colour, x=x, y=y,
-                     size=round(8 + 22 * weight, 1), physics=False,
-                     font={"size": round(14 + 10 * weight)})
+                     size=round(8 + 22 * math.sqrt(importance[node] / top), 1), physics=False,
+                     font={"size": font_sizes[node]})
     for source, target, key in view.edges:
         data = network.edges[source, target, key]
         net.add_edge(source, target, id=edge_ids[(source, target, key)], label=data["relation"],
@@ -265,6 +269,23 @@ def _pyvis_network(network: nx.MultiDiGraph, view: View, importance: dict[str, f
     net.toggle_physics(False)
     net.options.edges.smooth.enabled = False
     return net
+
+
+def _label_sizes(network: nx.MultiDiGraph, view: View, importance: dict[str, float],
+                 positions: dict[str, tuple[float, float]]) -> dict[str, int]:
+    """Font sizes: the most important names stay readable when the whole view is fitted.
+
+    The page opens fitted to the entities that have relations; at that zoom a 14 px label
+    of a big view shrinks below legibility, so the top HEADLINE_LABELS names are enlarged by
+    the inverse of the expected zoom, and the rest appear as the reader zooms in.
+    """
+    shown = [n for n in view.nodes if network.degree(n) > 0] or view.nodes
+    xs, ys = zip(*(positions[n] for n in shown), strict=True)
+    extent = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
+    zoom = min(1.0, FITTED_WIDTH / extent)
+    headline = set(sorted(shown, key=lambda n: (-importance[n], n))[:HEADLINE_LABELS])
+    return {n: round(min(BASE_LABEL / zoom, MAX_LABEL)) if n in headline else BASE_LABEL
+            for n in view.nodes}
 
 
 def _short(label: str) -> str:

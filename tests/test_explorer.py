@@ -54,6 +54,9 @@ def test_page_inlines_everything_and_escapes_corpus_text():
     assert HOSTILE_NAME not in page and "<script>alert(" not in page
     data = json.loads(page.split('id="graph-data">', 1)[1].split("</script>", 1)[0])
     assert any(n["name"] == HOSTILE_NAME for n in data["nodes"])
+    arrows = {e["rel"]: e["arrows"] for e in data["edges"]}
+    assert arrows["partnerOf"] == "" and arrows["owns"] == "to"  # symmetric: no arrow
+    assert {c["name"] for c in data["classes"]} == {d["cls"] for d in data["nodes"]}  # legend
 
 
 def test_default_view_keeps_the_most_connected_and_says_what_it_left_out():
