@@ -385,7 +385,7 @@ def format_paths(network: nx.MultiDiGraph, paths: list[list[Hop]], max_evidence:
                 arrow = "—" if data["symmetric"] else "→"
                 lines.append(f"  {label(subject)} {arrow}{data['relation']}{arrow} {label(obj)}")
                 for record in data["evidence"][:max_evidence]:
-                    title = f": {record.source_title}" if record.source_title else ""
+                    title = f": {_clip(record.source_title)}" if record.source_title else ""
                     lines.append(f"      “{record.text}”")
                     lines.append(f"      [{record.source_id}{title}]")
                 extra = data["evidence_count"] - max_evidence
@@ -395,6 +395,11 @@ def format_paths(network: nx.MultiDiGraph, paths: list[list[Hop]], max_evidence:
                     lines.append("      (no evidence record in the graph)")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    """Source titles can be a whole first paragraph; a citation needs only its start."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def paths_as_json(network: nx.MultiDiGraph, paths: list[list[Hop]]) -> list[list[dict]]:
