@@ -1,0 +1,407 @@
+"""How fast the stored questions run, on a generated graph shaped like the contract.
+
+    python bench/query_speed.py --triples 1000000 [--json]
+        every stored question on both engines: median ms and the rdflib/oxigraph ratio
+        (rdflib may be measured at a smaller size with --rdflib-triples; a question that
+        runs past --rdflib-timeout is reported as a timeout, not waited for)
+    python bench/query_speed.py --load [--triples N] [--clients 8] [--seconds 30]
+        8 concurrent clients against `graphbuild serve` on loopback, mixing stored
+        questions: requests/s, p50, p99 and errors, then one more request to check
+        the server still answers.
+
+The generated graph has entities of every contract class, relations of every contract
+property (domain and range respected), one reified pko:Assertion per relation,
+pko:SourceDocument nodes with dates and pko:mentions, and the shipped ontology.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY = ROOT / "ontology" / "pko.ttl"
+PKO = "https://w3id.org/probation-kg/ontology#"
+PK = "https://w3id.org/probation-kg/id/"
+PKA = "https://w3id.org/probation-kg/assertion/"
+PKD = "https://w3id.org/probation-kg/doc/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PROV = "http://www.w3.org/ns/prov#"
+DCT = "http://purl.org/dc/terms/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+# class: share of the entities
+CLASS_WEIGHTS = {
+    "Person": 20, "Organisation": 3, "GovernmentBody": 8, "Inspectorate": 1,
+    "LocalAuthority": 5, "Court": 3, "ProbationProvider": 8, "Company": 10,
+    "VoluntaryOrganisation": 10, "TradeUnion": 1, "ProfessionalBody": 2,
+    "MediaOrganisation": 3, "AcademicInstitution": 3, "Policy": 6, "Intervention": 6,
+    "Tool": 2, "Document": 3, "Report": 6, "Place": 5,
+}
+ORGANISATIONS = ["Organisation", "GovernmentBody", "Inspectorate", "LocalAuthority", "Court",
+                 "ProbationProvider", "Company", "VoluntaryOrganisation", "TradeUnion",
+                 "ProfessionalBody", "MediaOrganisation", "AcademicInstitution"]
+AGENTS = ORGANISATIONS + ["Person"]
+DOCUMENTS = ["Document", "Report"]
+ANY = list(CLASS_WEIGHTS)
+# property: (share of the relations, subject classes, object classes)
+RELATIONS = {
+    "owns": (6, ["Company", "Person"], ["ProbationProvider", "Company"]),
+    "partOf": (6, ORGANISATIONS, ORGANISATIONS),
+    "memberOf": (10, AGENTS, ORGANISATIONS),
+    "leads": (6, ["Person"], ORGANISATIONS),
+    "inspects": (4, ["Inspectorate", "GovernmentBody"], ORGANISATIONS),
+    "publishedBy": (8, DOCUMENTS, AGENTS),
+    "authoredBy": (4, DOCUMENTS, ["Person"]),
+    "about": (8, DOCUMENTS, ANY),
+    "responsibleFor": (6, AGENTS, ["Policy"]),
+    "implements": (5, ORGANISATIONS, ["Policy"]),
+    "delivers": (6, ORGANISATIONS, ["Intervention"]),
+    "funds": (4, AGENTS, ORGANISATIONS + ["Intervention"]),
+    "partnerOf": (5, ORGANISATIONS, ORGANISATIONS),
+    "uses": (4, ORGANISATIONS, ["Tool"]),
+    "operatesIn": (6, ORGANISATIONS, ["Place"]),
+    "successorOf": (2, ORGANISATIONS, ORGANISATIONS),
+    "criticises": (10, AGENTS, ANY),
+}
+
+
+def _lit(text: str, datatype: str | None = None) -> str:
+    quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{quoted}^^<{datatype}>" if datatype else quoted
+
+
+def _skewed(rng: random.Random, pool: list[int]) -> int:
+    """A few entities are very popular, most are rare, as in a real corpus."""
+    return pool[int(len(pool) * rng.random() ** 3)]
+
+
+def generate(path: Path, triples: int, seed: int = 7) -> dict:
+    """Write a contract-shaped N-Triples graph of about `triples` triples; return its facts."""
+    import pyoxigraph as ox
+
+    rng = random.Random(seed)
+    n_entities = max(60, triples // 20)
+    n_documents = max(5, triples // 500)
+    n_relations = max(40, int(triples * 0.0686))
+    classes = rng.choices(list(CLASS_WEIGHTS), weights=list(CLASS_WEIGHTS.values()),
+                          k=n_entities)
+    by_class: dict[str, list[int]] = {c: [] for c in CLASS_WEIGHTS}
+    for i, cls in enumerate(classes):
+        by_class[cls].append(i)
+    labels = [f"{cls} {i}" for i, cls in enumerate(classes)]
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        ontology = ox.serialize(ox.parse(path=str(ONTOLOGY), format=ox.RdfFormat.TURTLE),
+                                format=ox.RdfFormat.N_TRIPLES).decode()
+        out.write(ontology)
+        count += ontology.count("\n")
+        for i, cls in enumerate(classes):
+            out.write(f"<{PK}e{i}> <{RDF}type> <{PKO}{cls}> .\n")
+            out.write(f"<{PK}e{i}> <{RDFS}label> {_lit(labels[i])} .\n")
+            count += 2
+            if i % 2 == 0:
+                out.write(f"<{PK}e{i}> <{SKOS}altLabel> {_lit(f'{cls[:3].upper()}{i}')} .\n")
+                count += 1
+        mentions: list[set[int]] = [set() for _ in range(n_documents)]
+        properties = list(RELATIONS)
+        shares = [RELATIONS[p][0] for p in properties]
+        facts = []
+        for a in range(n_relations):
+            prop = rng.choices(properties, weights=shares)[0]
+            _, domain, rng_classes = RELATIONS[prop]
+            subject = _skewed(rng, by_class[rng.choice([c for c in domain if by_class[c]])])
+            obj = _skewed(rng, by_class[rng.choice([c for c in rng_classes if by_class[c]])])
+            if subject == obj:
+                continue
+            doc = rng.randrange(n_documents)
+            mentions[doc] |= {subject, obj}
+            facts.append((subject, prop, obj, doc))
+            sentence = f"{labels[subject]} {prop} {labels[obj]}, according to report {doc}."
+            start = rng.randrange(50_000)
+            node = f"<{PKA}a{a}>"
+            out.write(
+                f"<{PK}e{subject}> <{PKO}{prop}> <{PK}e{obj}> .\n"
+                f"{node} <{RDF}type> <{PKO}Assertion> .\n"
+                f"{node} <{RDF}subject> <{PK}e{subject}> .\n"
+                f"{node} <{RDF}predicate> <{PKO}{prop}> .\n"
+                f"{node} <{RDF}object> <{PK}e{obj}> .\n"
+                f"{node} <{PROV}wasDerivedFrom> <{PKD}d{doc}> .\n"
+                f"{node} <{PKO}evidenceText> {_lit(sentence)} .\n"
+                f"{node} <{PKO}charStart> {_lit(str(start), XSD + 'integer')} .\n"
+                f"{node} <{PKO}charEnd> {_lit(str(start + len(sentence)), XSD + 'integer')} .\n"
+                f"{node} <{PKO}extractor> {_lit('pattern:' + prop)} .\n"
+                f"{node} <{PKO}confidence> {_lit('0.8', XSD + 'decimal')} .\n"
+            )
+            count += 11
+        for d in range(n_documents):
+            date = f"{2010 + d % 13}-{1 + d % 12:02d}-{1 + d % 28:02d}"
+            out.write(f"<{PKD}d{d}> <{RDF}type> <{PKO}SourceDocument> .\n"
+                      f"<{PKD}d{d}> <{DCT}identifier> {_lit(f'{d:05d}.txt')} .\n"
+                      f"<{PKD}d{d}> <{DCT}title> {_lit(f'Source document {d}')} .\n"
+                      f"<{PKD}d{d}> <{DCT}date> {_lit(date, XSD + 'date')} .\n")
+            for e in sorted(mentions[d]):
+                out.write(f"<{PKD}d{d}> <{PKO}mentions> <{PK}e{e}> .\n")
+            count += 4 + len(mentions[d])
+    return {"triples": count, "labels": labels, "facts": facts, "mentions": mentions}
+
+
+def question_params(graph: dict) -> dict[str, dict[str, str]]:
+    """Parameters that match something in the generated graph, for every stored question."""
+    labels, facts = graph["labels"], graph["facts"]
+    first = facts[len(facts) // 3]
+    chain = next((a, b) for a in facts for b in facts[:2000]
+                 if a[2] == b[0] and b[2] != a[0])
+    doc = max(range(len(graph["mentions"])), key=lambda d: len(graph["mentions"][d]))
+    pair = sorted(graph["mentions"][doc])[:2]
+    target = next(f[2] for f in facts if f[1] == "criticises")
+    return {
+        "critics": {"name": labels[target].upper()},
+        "entity": {"name": labels[first[0]]},
+        "evidence": {"subject": labels[first[0]], "object": labels[first[2]].lower()},
+        "co-mentions": {"first": labels[pair[0]], "second": labels[pair[1]]},
+        "connection": {"from": labels[chain[0][0]], "to": labels[chain[1][2]]},
+        "find": {"text": "company 12"},
+    }
+
+
+# ---- engine timing --------------------------------------------------------------------
+
+
+def _engine_worker(graph_path: str, engine: str, requests, answers) -> None:
+    """Load the graph once, then time each question sent over `requests`."""
+    from graphbuild.query import run, stored_questions
+    from graphbuild.store import load_graph
+
+    started = time.perf_counter()
+    store = load_graph(graph_path, engine)
+    answers.put(("loaded", time.perf_counter() - started, len(store)))
+    questions = stored_questions()
+    while (job := requests.get()) is not None:
+        name, params, repeats = job
+        timings, rows = [], 0
+        for _ in range(repeats):
+            started = time.perf_counter()
+            rows = len(run(store, questions[name].text, params, questions[name]))
+            timings.append((time.perf_counter() - started) * 1000)
+        answers.put((name, timings, rows))
+
+
+class EngineRunner:
+    """One engine in a child process, so that a runaway query can be abandoned."""
+
+    def __init__(self, graph_path: Path, engine: str):
+        self.graph_path, self.engine = str(graph_path), engine
+        self.load_seconds = 0.0
+        self._start()
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.requests, self.answers = context.Queue(), context.Queue()
+        self.process = context.Process(target=_engine_worker, daemon=True,
+                                       args=(self.graph_path, self.engine,
+                                             self.requests, self.answers))
+        self.process.start()
+        _, self.load_seconds, self.size = self.answers.get()
+
+    def time_question(self, name: str, params: dict, repeats: int, timeout: float):
+        """Median ms and row count, or None when the question ran past `timeout`."""
+        self.requests.put((name, params, repeats))
+        try:
+            _, timings, rows = self.answers.get(timeout=timeout)
+        except Exception:  # noqa: BLE001 - queue.Empty: the question is still running
+            self.close()
+            self._start()
+            return None
+        return statistics.median(timings), rows
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.join()
+
+
+def measure(triples: int, rdflib_triples: int, repeats: int, rdflib_timeout: float) -> dict:
+    """Time every stored question on both engines."""
+    from graphbuild.query import stored_questions
+
+    names = list(stored_questions())
+    report: dict = {"questions": {}, "sizes": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        sizes = sorted({triples, rdflib_triples})
+        graphs = {}
+        for size in sizes:
+            path = Path(tmp) / f"graph-{size}.nt"
+            started = time.perf_counter()
+            graphs[size] = (path, generate(path, size))
+            print(f"generated {graphs[size][1]['triples']} triples in "
+                  f"{time.perf_counter() - started:.1f} s", file=sys.stderr)
+        plan = [("oxigraph", size) for size in sizes] + [("rdflib", rdflib_triples)]
+        for engine, size in plan:
+            path, graph = graphs[size]
+            params = question_params(graph)
+            runner = EngineRunner(path, engine)
+            key = f"{engine}@{size}"
+            report["sizes"][key] = {"triples": runner.size, "load_s": round(runner.load_seconds, 2)}
+            print(f"{key}: loaded {runner.size} triples in {runner.load_seconds:.1f} s",
+                  file=sys.stderr)
+            for name in names:
+                timeout = rdflib_timeout if engine == "rdflib" else 600
+                outcome = runner.time_question(name, params.get(name, {}),
+                                               repeats if engine == "oxigraph" else 1, timeout)
+                entry = report["questions"].setdefault(name, {})
+                entry[key] = ({"median_ms": round(outcome[0], 2), "rows": outcome[1]}
+                              if outcome else {"timeout_s": timeout})
+                print(f"  {name:22} {entry[key]}", file=sys.stderr)
+            runner.close()
+    for entry in report["questions"].values():
+        ox, rd = entry.get(f"oxigraph@{rdflib_triples}", {}), entry.get(f"rdflib@{rdflib_triples}", {})
+        if "median_ms" in ox and "median_ms" in rd:
+            entry["ratio_rdflib_over_oxigraph"] = round(rd["median_ms"] / max(ox["median_ms"], 0.01), 1)
+        elif "median_ms" in ox:
+            entry["ratio_rdflib_over_oxigraph"] = f"> {rd['timeout_s'] * 1000 / max(ox['median_ms'], 0.01):.0f}"
+    return report
+
+
+def print_report(report: dict, triples: int, rdflib_triples: int) -> None:
+    ox_key, rd_key = f"oxigraph@{triples}", f"rdflib@{rdflib_triples}"
+    ox_small = f"oxigraph@{rdflib_triples}"
+    print(f"sizes: {json.dumps(report['sizes'])}")
+    header = f"{'question':22} {ox_key + ' ms':>20} {ox_small + ' ms':>20} {rd_key + ' ms':>20}  ratio"
+    print(header)
+    for name, entry in report["questions"].items():
+        def cell(key):
+            value = entry.get(key, {})
+            return f"{value['median_ms']:.1f}" if "median_ms" in value else (
+                f"timeout>{value['timeout_s']}s" if value else "-")
+        print(f"{name:22} {cell(ox_key):>20} {cell(ox_small):>20} {cell(rd_key):>20}  "
+              f"{entry.get('ratio_rdflib_over_oxigraph', '-')}")
+
+
+# ---- load test ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def load_test(triples: int, clients: int, seconds: float, workers: int) -> dict:
+    """Concurrent clients asking stored questions of `graphbuild serve` on loopback."""
+    from graphbuild.query import stored_questions
+
+    names = list(stored_questions())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "graph.nt"
+        params = question_params(generate(path, triples))
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [sys.executable, "-c", "from graphbuild.cli import main; main()", "serve",
+             "--graph", str(path),
+             "--port", str(port), "--workers", str(workers)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        try:
+            _wait_until_up(f"{base}/sparql?query=ASK%7B%7D", 300)
+            latencies: list[float] = []
+            errors: list[str] = []
+            lock = threading.Lock()
+            deadline = time.monotonic() + seconds
+
+            def client(number: int) -> None:
+                i = number
+                while time.monotonic() < deadline:
+                    name = names[i % len(names)]
+                    i += 1
+                    query = urllib.parse.urlencode(params.get(name, {}))
+                    request = urllib.request.Request(f"{base}/questions/{name}?{query}",
+                                                     headers={"Accept": "application/sparql-results+json"})
+                    started = time.perf_counter()
+                    try:
+                        with urllib.request.urlopen(request, timeout=60) as response:
+                            json.load(response)
+                        with lock:
+                            latencies.append((time.perf_counter() - started) * 1000)
+                    except Exception as error:  # noqa: BLE001 - every failure is counted
+                        with lock:
+                            errors.append(f"{name}: {error}")
+
+            threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+            with urllib.request.urlopen(f"{base}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D",
+                                        timeout=30) as response:
+                after = response.status
+            latencies.sort()
+            return {
+                "triples": triples, "clients": clients, "seconds": round(elapsed, 1),
+                "requests": len(latencies) + len(errors),
+                "requests_per_s": round((len(latencies) + len(errors)) / elapsed, 1),
+                "p50_ms": round(latencies[len(latencies) // 2], 1) if latencies else None,
+                "p99_ms": round(latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
+                "errors": len(errors), "error_examples": errors[:5],
+                "status_after": after,
+            }
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--rdflib-triples", type=int, help="graph size for rdflib (default: --triples)")
+    parser.add_argument("--rdflib-timeout", type=float, default=60.0)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--load", action="store_true", help="load-test `graphbuild serve`")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=2, help="serve's query worker processes")
+    args = parser.parse_args()
+    if args.load:
+        report = load_test(args.triples, args.clients, args.seconds, args.workers)
+        print(json.dumps(report, indent=1) if args.json else
+              "\n".join(f"{k}: {v}" for k, v in report.items()))
+        return
+    rdflib_triples = args.rdflib_triples or args.triples
+    report = measure(args.triples, rdflib_triples, args.repeats, args.rdflib_timeout)
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print_report(report, args.triples, rdflib_triples)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,384 @@
+"""Stored questions, running a query with bound parameters, and the output formats.
+
+A stored question is a `.rq` file in graphbuild/queries/ whose leading comments say
+`# title:`, `# description:` and `# param: NAME: what it is` for each parameter. A
+parameter is bound as an RDF literal by the engine and is projected by the query
+(Oxigraph substitutes only projected variables); the runner hides those echo columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import click
+
+from .namespaces import PREFIXES
+from .store import (
+    DEFAULT_ENGINE,
+    ENGINES,
+    QueryResult,
+    QuerySyntaxError,
+    ResultTooLarge,
+    Term,
+    load_graph,
+)
+
+SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
+GRAPH_FORMATS = ("turtle", "nt", "jsonld")
+RESULT_MEDIA_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "table": "text/plain",
+}
+TABLE_CELL_WIDTH = 60
+_HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class StoredQuestion:
+    name: str
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    text: str
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name, "title": self.title, "description": self.description,
+            "parameters": [{"name": p.name, "description": p.description} for p in self.parameters],
+            "query": self.text,
+        }
+
+
+class QuestionError(ValueError):
+    """A stored question that is unknown, malformed, or called with the wrong parameters."""
+
+
+def parse_question(name: str, text: str) -> StoredQuestion:
+    """Read the header comments of one `.rq` file."""
+    fields: dict[str, str] = {}
+    parameters = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, value = match[1], match[2]
+        if key == "param":
+            param_name, _, description = value.partition(":")
+            parameters.append(Parameter(param_name.strip(), description.strip()))
+        else:
+            fields[key] = value
+    missing = [k for k in ("title", "description") if not fields.get(k)]
+    if missing:
+        raise QuestionError(f"{name}.rq: header lacks {' and '.join(missing)}")
+    return StoredQuestion(name, fields["title"], fields["description"], tuple(parameters), text)
+
+
+def stored_questions() -> dict[str, StoredQuestion]:
+    """Every stored question shipped in the package, by name (the file name without .rq)."""
+    folder = resources.files("graphbuild") / "queries"
+    questions = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".rq"):
+            name = entry.name[: -len(".rq")]
+            questions[name] = parse_question(name, entry.read_text(encoding="utf-8"))
+    return questions
+
+
+def resolve_query(source: str) -> tuple[str, StoredQuestion | None]:
+    """Query text for a stored question name or a .rq file path."""
+    questions = stored_questions()
+    if source in questions:
+        return questions[source].text, questions[source]
+    path = Path(source)
+    if path.is_file():
+        return path.read_text(encoding="utf-8"), None
+    known = ", ".join(questions)
+    raise QuestionError(f"{source}: neither a query file nor a stored question (known: {known})")
+
+
+def parse_params(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`name=value` strings into a mapping; the value is kept verbatim (it becomes a literal)."""
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise QuestionError(f"--param {pair!r}: expected name=value with a SPARQL variable name")
+        params[name] = value
+    return params
+
+
+def check_params(question: StoredQuestion | None, params: Mapping[str, str]) -> None:
+    """A stored question needs exactly its declared parameters."""
+    if question is None:
+        return
+    declared = {p.name for p in question.parameters}
+    missing = sorted(declared - set(params))
+    unknown = sorted(set(params) - declared)
+    if missing or unknown:
+        usage = " ".join(f"--param {p.name}=..." for p in question.parameters) or "no parameters"
+        problems = []
+        if missing:
+            problems.append(f"missing {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown {', '.join(unknown)}")
+        raise QuestionError(f"question {question.name!r}: {'; '.join(problems)} (usage: {usage})")
+
+
+def run(engine, text: str, params: Mapping[str, str] | None = None,
+        question: StoredQuestion | None = None, max_rows: int | None = None) -> QueryResult:
+    """Run a query with its parameters bound as literals; parameter echo columns are hidden."""
+    params = dict(params or {})
+    check_params(question, params)
+    return engine.run(text, params, max_rows).without(params)
+
+
+# ---- output formats ---------------------------------------------------------------
+
+
+def compact_iri(iri: str) -> str:
+    """pk:peopleplus rather than the full IRI, for the terminal table."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(str(ns)) and len(str(ns)) > len(best):
+            best, best_prefix = str(ns), prefix
+    return f"{best_prefix}:{iri[len(best):]}" if best else f"<{iri}>"
+
+
+def _cell(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if term.kind == "uri":
+        return compact_iri(term.value)
+    if term.kind == "bnode":
+        return f"_:{term.value}"
+    return " ".join(term.value.split())
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_table(result: QueryResult, width: int = TABLE_CELL_WIDTH) -> str:
+    """An aligned text table; long cells are cut with an ellipsis."""
+    if result.form == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    header = result.variables
+    body = [[_cut(_cell(t), width) for t in row] for row in result.rows]
+    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in body]
+    lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _json_term(term: Term) -> dict:
+    out = {"type": term.kind, "value": term.value}
+    if term.lang:
+        out["xml:lang"] = term.lang
+    elif term.datatype:
+        out["datatype"] = term.datatype
+    return out
+
+
+def format_json(result: QueryResult) -> str:
+    """SPARQL 1.1 Query Results JSON."""
+    if result.form == "ask":
+        return json.dumps({"head": {}, "boolean": bool(result.boolean)}) + "\n"
+    bindings = [
+        {v: _json_term(t) for v, t in zip(result.variables, row) if t is not None}
+        for row in result.rows
+    ]
+    doc = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def format_xml(result: QueryResult) -> str:
+    """SPARQL Query Results XML."""
+    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    if result.form == "ask":
+        out += ["<head/>", f"<boolean>{'true' if result.boolean else 'false'}</boolean>"]
+    else:
+        out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables)
+                   + "</head>")
+        out.append("<results>")
+        for row in result.rows:
+            cells = "".join(
+                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                for v, t in zip(result.variables, row) if t is not None
+            )
+            out.append(f"<result>{cells}</result>")
+        out.append("</results>")
+    out.append("</sparql>")
+    return "\n".join(out) + "\n"
+
+
+def _xml_term(term: Term) -> str:
+    if term.kind == "uri":
+        return f"<uri>{escape(term.value)}</uri>"
+    if term.kind == "bnode":
+        return f"<bnode>{escape(term.value)}</bnode>"
+    attr = ""
+    if term.lang:
+        attr = f" xml:lang={quoteattr(term.lang)}"
+    elif term.datatype:
+        attr = f" datatype={quoteattr(term.datatype)}"
+    return f"<literal{attr}>{escape(term.value)}</literal>"
+
+
+def format_csv(result: QueryResult) -> str:
+    """SPARQL 1.1 CSV: plain values, CRLF line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if result.form == "ask":
+        writer.writerow(["boolean"])
+        writer.writerow(["true" if result.boolean else "false"])
+        return buffer.getvalue()
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow(["" if t is None else (f"_:{t.value}" if t.kind == "bnode" else t.value)
+                         for t in row])
+    return buffer.getvalue()
+
+
+def format_tsv(result: QueryResult) -> str:
+    """SPARQL 1.1 TSV: terms in N-Triples syntax."""
+    if result.form == "ask":
+        return f"?boolean\n{'true' if result.boolean else 'false'}\n"
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join("" if t is None else t.n3() for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def format_graph(result: QueryResult, fmt: str) -> bytes:
+    """CONSTRUCT / DESCRIBE results as Turtle, N-Triples or JSON-LD (pyoxigraph serialisers)."""
+    import pyoxigraph as ox
+
+    def node(term: Term):
+        if term.kind == "uri":
+            return ox.NamedNode(term.value)
+        if term.kind == "bnode":
+            return ox.BlankNode(term.value)
+        if term.lang:
+            return ox.Literal(term.value, language=term.lang)
+        if term.datatype:
+            return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype))
+        return ox.Literal(term.value)
+
+    triples = [ox.Triple(node(s), node(p), node(o)) for s, p, o in sorted(result.triples)]
+    rdf_format = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
+                  "jsonld": ox.RdfFormat.JSON_LD}[fmt]
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()} if fmt != "nt" else None
+    return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+
+
+def default_format(result: QueryResult) -> str:
+    return "turtle" if result.form == "graph" else "table"
+
+
+def render(result: QueryResult, fmt: str | None = None) -> bytes:
+    """The result in one of SELECT_FORMATS (SELECT/ASK) or GRAPH_FORMATS (CONSTRUCT/DESCRIBE)."""
+    fmt = fmt or default_format(result)
+    if result.form == "graph":
+        if fmt not in GRAPH_FORMATS:
+            raise QuestionError(f"--format {fmt}: graph results are written as "
+                                f"{', '.join(GRAPH_FORMATS)}")
+        return format_graph(result, fmt)
+    writers = {"table": format_table, "csv": format_csv, "tsv": format_tsv,
+               "json": format_json, "xml": format_xml}
+    if fmt not in writers:
+        raise QuestionError(f"--format {fmt}: SELECT and ASK results are written as "
+                            f"{', '.join(SELECT_FORMATS)}")
+    return writers[fmt](result).encode("utf-8")
+
+
+def format_question_list(questions: Mapping[str, StoredQuestion]) -> str:
+    """`graphbuild query --list`: name, title, parameters, description."""
+    lines = []
+    for q in questions.values():
+        params = " ".join(f"--param {p.name}=..." for p in q.parameters)
+        lines.append(f"{q.name}  {q.title}" + (f"  [{params}]" if params else ""))
+        lines.append(f"    {q.description}")
+    return "\n".join(lines) + "\n"
+
+
+# ---- command line -----------------------------------------------------------------
+
+DEFAULT_GRAPH = Path("out/graph.ttl")
+
+
+def _load_engine(graph: Path, engine_name: str):
+    """The graph loaded into an engine, or a ClickException naming the file."""
+    try:
+        return load_graph(graph, engine_name)
+    except FileNotFoundError:
+        raise click.ClickException(
+            f"{graph}: graph file not found (run `graphbuild build` first, or pass --graph)"
+        ) from None
+    except (ValueError, SyntaxError, OSError) as error:
+        raise click.ClickException(f"{graph}: cannot load the graph: {error}") from None
+
+
+@click.command("query")
+@click.argument("source", required=False)
+@click.option("-q", "--query", "inline", help="The SPARQL query text itself.")
+@click.option("--graph", type=click.Path(path_type=Path), default=DEFAULT_GRAPH,
+              show_default=True, help="The RDF file to query.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind ?NAME to the literal VALUE (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(SELECT_FORMATS + GRAPH_FORMATS),
+              help="Output format (default: table, or turtle for CONSTRUCT/DESCRIBE).")
+@click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE,
+              show_default=True, help="SPARQL engine.")
+@click.option("--list", "list_questions", is_flag=True, help="List the stored questions.")
+def query_command(source, inline, graph, params, fmt, engine, list_questions):
+    """Run SPARQL over the graph: -q TEXT, a .rq FILE, or a stored question NAME.
+
+    The usual prefixes (pko, pk, rdf, rdfs, skos, prov, dcterms, org, foaf, schema,
+    owl, xsd, ...) are declared already. Exit code 0 on success, 1 on any error.
+    """
+    if list_questions:
+        click.echo(format_question_list(stored_questions()), nl=False)
+        return
+    if bool(source) == bool(inline):
+        raise click.UsageError("give exactly one of: a stored question name, a .rq file, -q TEXT")
+    try:
+        text, question = (inline, None) if inline else resolve_query(source)
+        bound = parse_params(params)
+        check_params(question, bound)
+    except QuestionError as error:
+        raise click.ClickException(str(error)) from None
+    store = _load_engine(graph, engine)
+    label = source or "the -q query"
+    try:
+        result = run(store, text, bound, question)
+        output = render(result, fmt)
+    except QuerySyntaxError as error:
+        raise click.ClickException(f"syntax error in {label}, {error.describe()}") from None
+    except (QuestionError, ResultTooLarge, ValueError) as error:
+        raise click.ClickException(f"{label}: {error}") from None
+    sys.stdout.buffer.write(output)
+    sys.stdout.flush()
