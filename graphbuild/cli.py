@@ -27,6 +27,12 @@ main.add_command(analyze_command)
 main.add_command(path_command)
 main.add_command(view_command)
 
+from .push import push_command
+from .server import serve_command
+
+main.add_command(serve_command)
+main.add_command(push_command)
+
 
 @main.command()
 @click.argument("corpus", default="data/corpus", type=click.Path(path_type=Path))

@@ -33,7 +33,7 @@ from .store import (
 )
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json", "xml")
-GRAPH_FORMATS = ("turtle", "nt", "jsonld")
+GRAPH_FORMATS = ("turtle", "nt", "jsonld", "rdfxml")
 RESULT_MEDIA_TYPES = {
     "json": "application/sparql-results+json",
     "xml": "application/sparql-results+xml",
@@ -42,6 +42,7 @@ RESULT_MEDIA_TYPES = {
     "turtle": "text/turtle",
     "nt": "application/n-triples",
     "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
     "table": "text/plain",
 }
 TABLE_CELL_WIDTH = 60
@@ -274,7 +275,7 @@ def format_tsv(result: QueryResult) -> str:
 
 
 def format_graph(result: QueryResult, fmt: str) -> bytes:
-    """CONSTRUCT / DESCRIBE results as Turtle, N-Triples or JSON-LD (pyoxigraph serialisers)."""
+    """CONSTRUCT / DESCRIBE results as Turtle, N-Triples, JSON-LD or RDF/XML (pyoxigraph)."""
     import pyoxigraph as ox
 
     def node(term: Term):
@@ -290,7 +291,7 @@ def format_graph(result: QueryResult, fmt: str) -> bytes:
 
     triples = [ox.Triple(node(s), node(p), node(o)) for s, p, o in sorted(result.triples)]
     rdf_format = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
-                  "jsonld": ox.RdfFormat.JSON_LD}[fmt]
+                  "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}[fmt]
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()} if fmt != "nt" else None
     return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
 

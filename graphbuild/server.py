@@ -1,0 +1,448 @@
+"""`graphbuild serve`: a read-only SPARQL 1.1 Protocol endpoint, a query page and the explorer.
+
+Queries run in a pool of worker processes, each holding the graph. A query that runs
+past the time limit is abandoned by killing its worker (pyoxigraph cannot be interrupted
+from Python) and a fresh worker loads the graph in the background, so the server keeps
+answering. Results past the row limit are refused. UPDATE is refused: this endpoint
+never changes the graph.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import queue
+import re
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from .query import (
+    DEFAULT_GRAPH,
+    RESULT_MEDIA_TYPES,
+    QuestionError,
+    StoredQuestion,
+    check_params,
+    render,
+    run,
+    stored_questions,
+)
+from .store import (
+    DEFAULT_ENGINE,
+    ENGINES,
+    QueryResult,
+    QuerySyntaxError,
+    ResultTooLarge,
+    load_graph,
+)
+
+# Accepted media type -> output format, for SELECT/ASK and for CONSTRUCT/DESCRIBE results.
+SELECT_MEDIA = {
+    "application/sparql-results+json": "json", "application/json": "json",
+    "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml",
+    "text/csv": "csv", "text/tab-separated-values": "tsv",
+}
+GRAPH_MEDIA = {
+    "text/turtle": "turtle", "application/x-turtle": "turtle", "application/turtle": "turtle",
+    "application/n-triples": "nt", "text/plain": "nt",
+    "application/ld+json": "jsonld", "application/json": "jsonld",
+    "application/rdf+xml": "rdfxml", "application/xml": "rdfxml", "text/xml": "rdfxml",
+}
+# ?format= / ?output= values (as Virtuoso and Fuseki accept them; SPARQLWrapper sends both).
+SELECT_ALIASES = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv"}
+GRAPH_ALIASES = {"turtle": "turtle", "ttl": "turtle", "nt": "nt", "ntriples": "nt",
+                 "n-triples": "nt", "jsonld": "jsonld", "json-ld": "jsonld", "json": "jsonld",
+                 "rdfxml": "rdfxml", "rdf+xml": "rdfxml", "xml": "rdfxml"}
+UPDATE_MEDIA = "application/sparql-update"
+READ_ONLY_MESSAGE = "this endpoint is read-only: SPARQL UPDATE is refused"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+SD_RESULT_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                     "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"]
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Where the graph is, how to reach the server, and the per-query limits."""
+
+    graph: Path = DEFAULT_GRAPH
+    engine: str = DEFAULT_ENGINE
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timeout: float = 10.0
+    max_rows: int = 10_000
+    workers: int = 2
+    queue_wait: float = 60.0  # how long a request may wait for a free worker
+
+
+class QueryTimeout(RuntimeError):
+    pass
+
+
+class ServerBusy(RuntimeError):
+    pass
+
+
+# ---- worker processes ------------------------------------------------------------------
+
+
+def _worker_main(graph: str, engine: str, conn) -> None:
+    """Load the graph, then answer (query, params, question, max_rows) messages forever."""
+    store = load_graph(graph, engine)
+    conn.send(("ready", len(store)))
+    while True:
+        try:
+            text, params, question, max_rows = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send(("ok", run(store, text, params, question, max_rows)))
+        except QuerySyntaxError as error:
+            # sent as its fields: the exception itself does not survive pickling
+            conn.send(("syntax", (error.message, error.query, error.line, error.column)))
+        except ResultTooLarge as error:
+            conn.send(("too-large", str(error)))
+        except Exception as error:  # noqa: BLE001 - any failure of one query is that query's error
+            conn.send(("error", str(error) or type(error).__name__))
+
+
+class Worker:
+    """One worker process and its end of the pipe."""
+
+    def __init__(self, settings: ServerSettings):
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(str(settings.graph), settings.engine, child), daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def wait_ready(self) -> int:
+        """The number of triples once the graph is loaded; EOFError if the worker died."""
+        _, triples = self.conn.recv()
+        return triples
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+class WorkerPool:
+    """Idle workers in a queue; a worker that overruns the time limit is killed and replaced."""
+
+    def __init__(self, settings: ServerSettings):
+        self.settings = settings
+        self.idle: queue.Queue[Worker] = queue.Queue()
+        self.triples = 0
+        self._closed = False
+        starting = [Worker(settings) for _ in range(max(1, settings.workers))]
+        for worker in starting:
+            try:
+                self.triples = worker.wait_ready()
+            except EOFError:
+                self.close()
+                for other in starting:
+                    other.kill()
+                raise RuntimeError(f"{settings.graph}: a query worker could not load the graph")
+            self.idle.put(worker)
+
+    def _replace(self) -> None:
+        """Start a fresh worker; it joins the idle queue once it has loaded the graph."""
+        worker = Worker(self.settings)
+
+        def await_ready() -> None:
+            try:
+                worker.wait_ready()
+            except EOFError:
+                return
+            if self._closed:
+                worker.kill()
+            else:
+                self.idle.put(worker)
+
+        threading.Thread(target=await_ready, daemon=True).start()
+
+    def execute(self, text: str, params: dict, question: StoredQuestion | None) -> QueryResult:
+        timeout, wait = self.settings.timeout, self.settings.queue_wait
+        try:
+            worker = self.idle.get(timeout=wait)
+        except queue.Empty:
+            raise ServerBusy(f"no query worker became free within {wait:g} s") from None
+        try:
+            worker.conn.send((text, params, question, self.settings.max_rows))
+            if not worker.conn.poll(timeout):
+                raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s "
+                                   "and was stopped")
+            status, payload = worker.conn.recv()
+        except (QueryTimeout, EOFError, OSError):
+            worker.kill()
+            self._replace()
+            raise
+        self.idle.put(worker)
+        if status == "ok":
+            return payload
+        if status == "syntax":
+            raise QuerySyntaxError(*payload)
+        if status == "too-large":
+            raise ResultTooLarge(payload)
+        raise QuestionError(payload)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self.idle.get_nowait().kill()
+            except queue.Empty:
+                return
+
+
+# ---- HTTP -------------------------------------------------------------------------------
+
+
+def negotiate(accept: str, result: QueryResult) -> str:
+    """The output format for this result from the Accept header (q-values honoured)."""
+    table = GRAPH_MEDIA if result.form == "graph" else SELECT_MEDIA
+    default = "turtle" if result.form == "graph" else "json"
+    choices = []
+    for position, part in enumerate(accept.split(",")):
+        media, *options = [p.strip() for p in part.split(";")]
+        weight = 1.0
+        for option in options:
+            if option.startswith("q="):
+                try:
+                    weight = float(option[2:])
+                except ValueError:
+                    weight = 0.0
+        choices.append((-weight, position, media.lower()))
+    for weight, _, media in sorted(choices):
+        if weight < 0 and media in table:
+            return table[media]
+    return default
+
+
+def choose_format(args: dict[str, list[str]], accept: str, result: QueryResult) -> str:
+    """A ?format= or ?output= parameter that fits the result wins; else the Accept header."""
+    graph = result.form == "graph"
+    aliases, media = (GRAPH_ALIASES, GRAPH_MEDIA) if graph else (SELECT_ALIASES, SELECT_MEDIA)
+    for key in ("format", "output"):
+        for value in reversed(args.get(key, [])):
+            value = value.strip().lower()
+            fmt = aliases.get(value) or media.get(value)
+            if fmt:
+                return fmt
+    return negotiate(accept, result)
+
+
+def is_update(text: str) -> bool:
+    """Whether text that is not a valid query parses as a SPARQL UPDATE (parsed only, never run)."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        parseUpdate(text)
+    except (ParseException, ValueError, TypeError):
+        return False
+    return True
+
+
+def service_description(endpoint: str, triples: int) -> str:
+    """The SPARQL 1.1 Service Description of this endpoint, in Turtle."""
+    formats = ", ".join(f"<{FORMATS_NS}{f}>" for f in SD_RESULT_FORMATS)
+    return (
+        "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
+        "@prefix void: <http://rdfs.org/ns/void#> .\n\n"
+        f"<{endpoint}> a sd:Service ;\n"
+        f"  sd:endpoint <{endpoint}> ;\n"
+        "  sd:supportedLanguage sd:SPARQL11Query ;\n"
+        f"  sd:resultFormat {formats} ;\n"
+        "  sd:defaultDataset [ a sd:Dataset ;\n"
+        f"    sd:defaultGraph [ a sd:Graph ; void:triples {triples} ] ] .\n"
+    )
+
+
+def page_html() -> bytes:
+    return (resources.files("graphbuild") / "templates" / "query.html").read_bytes()
+
+
+class SparqlHandler(BaseHTTPRequestHandler):
+    """GET/POST /sparql, GET /questions[/NAME], GET / (the page), GET /explorer."""
+
+    server_version = "graphbuild-sparql"
+    pool: WorkerPool
+    settings: ServerSettings
+
+    def log_message(self, format: str, *args) -> None:
+        """Quiet by default: one line per request would swamp a load test."""
+
+    # -- plumbing
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Expose-Headers", "Content-Type")
+        self.send_header("Vary", "Accept")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, message: str) -> None:
+        self._send(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8")
+
+    def _path_and_args(self) -> tuple[str, dict[str, list[str]]]:
+        parts = urllib.parse.urlsplit(self.path)
+        return parts.path, urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+
+    def do_OPTIONS(self) -> None:
+        self.send_response(HTTPStatus.NO_CONTENT)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+        self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
+        self.send_header("Access-Control-Max-Age", "86400")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        path, args = self._path_and_args()
+        if path == "/sparql":
+            return self._protocol(args)
+        if path == "/":
+            return self._send(200, page_html(), "text/html; charset=utf-8")
+        if path == "/questions":
+            listing = [q.as_dict() for q in stored_questions().values()]
+            return self._send(200, json.dumps(listing, indent=1).encode(), "application/json")
+        if path.startswith("/questions/"):
+            return self._question(path[len("/questions/"):], args)
+        if path == "/explorer":
+            explorer = self.settings.graph.parent / "explorer.html"
+            if explorer.is_file():
+                return self._send(200, explorer.read_bytes(), "text/html; charset=utf-8")
+            return self._error(404, f"{explorer} does not exist (run `graphbuild view` first)")
+        self._error(404, f"{path}: not found (try /, /sparql, /questions or /explorer)")
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:
+        path, args = self._path_and_args()
+        if path != "/sparql":
+            return self._error(405 if path in ("/", "/questions") else 404,
+                               f"POST {path}: only /sparql accepts POST")
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", errors="replace")
+        media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if media == UPDATE_MEDIA:
+            return self._error(403, READ_ONLY_MESSAGE)
+        if media == "application/sparql-query":
+            args.setdefault("query", []).append(body)
+        elif media == "application/x-www-form-urlencoded":
+            for key, values in urllib.parse.parse_qs(body, keep_blank_values=True).items():
+                args.setdefault(key, []).extend(values)
+        else:
+            return self._error(415, f"POST /sparql: unsupported Content-Type {media!r} (use "
+                               "application/sparql-query or application/x-www-form-urlencoded)")
+        self._protocol(args)
+
+    # -- the endpoint
+    def _protocol(self, args: dict[str, list[str]]) -> None:
+        if "update" in args:
+            return self._error(403, READ_ONLY_MESSAGE)
+        queries = args.get("query", [])
+        if not queries:
+            host = self.headers.get("Host") or ""
+            if not re.fullmatch(r"[A-Za-z0-9.\-]+(:[0-9]+)?|\[[0-9A-Fa-f:.]+\](:[0-9]+)?", host):
+                host = f"{self.settings.host}:{self.server.server_port}"
+            text = service_description(f"http://{host}/sparql", self.pool.triples)
+            return self._send(200, text.encode("utf-8"), "text/turtle; charset=utf-8")
+        if len(queries) > 1:
+            return self._error(400, "exactly one query parameter is allowed")
+        self._answer(queries[0], {}, None, args)
+
+    def _question(self, name: str, args: dict[str, list[str]]) -> None:
+        question = stored_questions().get(urllib.parse.unquote(name))
+        if question is None:
+            return self._error(404, f"no stored question named {name!r} (see /questions)")
+        declared = {p.name for p in question.parameters}
+        params = {k: v[-1] for k, v in args.items() if k in declared}
+        try:
+            check_params(question, params)
+        except QuestionError as error:
+            return self._error(400, str(error))
+        self._answer(question.text, params, question, args)
+
+    def _answer(self, text: str, params: dict, question: StoredQuestion | None,
+                args: dict[str, list[str]]) -> None:
+        try:
+            result = self.pool.execute(text, params, question)
+        except QuerySyntaxError as error:
+            if is_update(text):
+                return self._error(403, READ_ONLY_MESSAGE)
+            return self._error(400, f"syntax error, {error.describe()}")
+        except QueryTimeout as error:
+            return self._error(503, str(error))
+        except ServerBusy as error:
+            return self._error(503, str(error))
+        except ResultTooLarge as error:
+            return self._error(422, f"{error}; add a LIMIT or narrow the query")
+        except (QuestionError, EOFError, OSError) as error:
+            return self._error(400 if isinstance(error, QuestionError) else 500, str(error))
+        fmt = choose_format(args, self.headers.get("Accept") or "", result)
+        try:
+            body = render(result, fmt)
+        except (QuestionError, ValueError, SyntaxError) as error:
+            return self._error(406, f"the result cannot be written as {fmt}: {error}")
+        self._send(200, body, f"{RESULT_MEDIA_TYPES[fmt]}; charset=utf-8")
+
+
+def make_server(settings: ServerSettings) -> tuple[ThreadingHTTPServer, WorkerPool]:
+    """Start the worker pool and bind the HTTP server (not yet serving)."""
+    pool = WorkerPool(settings)
+    handler = type("Handler", (SparqlHandler,), {"pool": pool, "settings": settings})
+    try:
+        httpd = ThreadingHTTPServer((settings.host, settings.port), handler)
+    except OSError:
+        pool.close()
+        raise
+    httpd.daemon_threads = True
+    return httpd, pool
+
+
+@click.command("serve")
+@click.option("--graph", type=click.Path(path_type=Path), default=DEFAULT_GRAPH,
+              show_default=True, help="The RDF file to serve.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True)
+@click.option("--timeout", type=float, default=10.0, show_default=True,
+              help="Time limit per query, in seconds.")
+@click.option("--max-rows", type=int, default=10_000, show_default=True,
+              help="Result-size limit (rows or triples) per query.")
+@click.option("--workers", type=int, default=2, show_default=True,
+              help="Query worker processes, each holding the graph.")
+def serve_command(graph, host, port, engine, timeout, max_rows, workers):
+    """Serve the graph as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /."""
+    if not graph.is_file():
+        raise click.ClickException(f"{graph}: graph file not found (run `graphbuild build` "
+                                   "first, or pass --graph)")
+    settings = ServerSettings(graph, engine, host, port, timeout, max_rows, workers)
+    started = time.perf_counter()
+    try:
+        httpd, pool = make_server(settings)
+    except (OSError, RuntimeError) as error:
+        raise click.ClickException(f"cannot serve {graph}: {error}") from None
+    click.echo(f"{graph}: {pool.triples} triples loaded in {time.perf_counter() - started:.1f} s; "
+               f"SPARQL endpoint at http://{host}:{httpd.server_port}/sparql", err=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+        pool.close()
