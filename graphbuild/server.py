@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import queue
 import re
+import signal
 import threading
 import time
 import urllib.parse
@@ -94,12 +95,16 @@ class ServerBusy(RuntimeError):
 
 def _worker_main(graph: str, engine: str, conn) -> None:
     """Load the graph, then answer (query, params, question, max_rows) messages forever."""
-    store = load_graph(graph, engine)
+    try:
+        store = load_graph(graph, engine)
+    except Exception as error:  # noqa: BLE001 - reported to the server, which gives up
+        conn.send(("failed", f"{type(error).__name__}: {error}"))
+        return
     conn.send(("ready", len(store)))
     while True:
         try:
             text, params, question, max_rows = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the server has gone
             return
         try:
             conn.send(("ok", run(store, text, params, question, max_rows)))
@@ -125,9 +130,15 @@ class Worker:
         child.close()
 
     def wait_ready(self) -> int:
-        """The number of triples once the graph is loaded; EOFError if the worker died."""
-        _, triples = self.conn.recv()
-        return triples
+        """The number of triples once the graph is loaded; RuntimeError if it could not be."""
+        try:
+            status, payload = self.conn.recv()
+        except (EOFError, OSError):
+            status, payload = "failed", f"the worker process exited ({self.process.exitcode})"
+        if status != "ready":
+            self.kill()
+            raise RuntimeError(f"a query worker could not load the graph: {payload}")
+        return payload
 
     def kill(self) -> None:
         self.process.kill()
@@ -143,32 +154,52 @@ class WorkerPool:
         self.idle: queue.Queue[Worker] = queue.Queue()
         self.triples = 0
         self._closed = False
-        starting = [Worker(settings) for _ in range(max(1, settings.workers))]
-        for worker in starting:
-            try:
+        self._lock = threading.Lock()
+        self._workers: set[Worker] = set()  # every live worker, idle or busy
+        starting = [self._start() for _ in range(max(1, settings.workers))]
+        try:
+            for worker in starting:
                 self.triples = worker.wait_ready()
-            except EOFError:
-                self.close()
-                for other in starting:
-                    other.kill()
-                raise RuntimeError(f"{settings.graph}: a query worker could not load the graph")
-            self.idle.put(worker)
+                self.idle.put(worker)
+        except RuntimeError:
+            self.close()
+            raise
+
+    def _start(self) -> Worker:
+        worker = Worker(self.settings)
+        with self._lock:
+            self._workers.add(worker)
+        return worker
+
+    def _discard(self, worker: Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._workers.discard(worker)
 
     def _replace(self) -> None:
         """Start a fresh worker; it joins the idle queue once it has loaded the graph."""
-        worker = Worker(self.settings)
+        if self._closed:
+            return
+        worker = self._start()
 
         def await_ready() -> None:
             try:
                 worker.wait_ready()
-            except EOFError:
+            except RuntimeError:
+                self._discard(worker)
                 return
             if self._closed:
-                worker.kill()
+                self._discard(worker)
             else:
                 self.idle.put(worker)
 
         threading.Thread(target=await_ready, daemon=True).start()
+
+    @property
+    def size(self) -> int:
+        """Live workers, including those still loading the graph."""
+        with self._lock:
+            return len(self._workers)
 
     def execute(self, text: str, params: dict, question: StoredQuestion | None) -> QueryResult:
         timeout, wait = self.settings.timeout, self.settings.queue_wait
@@ -183,7 +214,7 @@ class WorkerPool:
                                    "and was stopped")
             status, payload = worker.conn.recv()
         except (QueryTimeout, EOFError, OSError):
-            worker.kill()
+            self._discard(worker)
             self._replace()
             raise
         self.idle.put(worker)
@@ -196,12 +227,12 @@ class WorkerPool:
         raise QuestionError(payload)
 
     def close(self) -> None:
+        """Stop every worker, busy or idle."""
         self._closed = True
-        while True:
-            try:
-                self.idle.get_nowait().kill()
-            except queue.Empty:
-                return
+        with self._lock:
+            workers, self._workers = list(self._workers), set()
+        for worker in workers:
+            worker.kill()
 
 
 # ---- HTTP -------------------------------------------------------------------------------
@@ -439,6 +470,10 @@ def serve_command(graph, host, port, engine, timeout, max_rows, workers):
         raise click.ClickException(f"cannot serve {graph}: {error}") from None
     click.echo(f"{graph}: {pool.triples} triples loaded in {time.perf_counter() - started:.1f} s; "
                f"SPARQL endpoint at http://{host}:{httpd.server_port}/sparql", err=True)
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # so that `kill PID` stops the workers too
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:
