@@ -217,8 +217,9 @@ def _failure(response, url: str, method: str, credentials: Credentials | None) -
         return PushError(f"403 Forbidden from {url}: this account may not write graphs there "
                          f"(Virtuoso: use /sparql-graph-crud-auth with a user that has "
                          f"SPARQL_UPDATE){said}")
-    if status == 404:
-        return PushError(f"404 Not Found: {url} is not a Graph Store Protocol endpoint{said}")
+    if status in (404, 405, 501):
+        return PushError(f"{status} {reason}: {url} does not look like a Graph Store Protocol "
+                         f"endpoint{said}")
     if status in (301, 302, 303, 307, 308):
         where = response.headers.get("Location", "?")
         return PushError(f"{status} {reason}: the endpoint redirects to {where}; "
