@@ -8,8 +8,10 @@ import pickle
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 
@@ -45,8 +47,8 @@ class BuildSummary:
         return sum(1 for p in self.problems if p.fatal)
 
     def lines(self) -> list[str]:
-        out = [f"documents  {self.documents} ({self.words} words, {self.cached} from cache, "
-               f"{self.failed} failed)"]
+        out = [(f"documents  {self.documents} ({self.words} words, {self.cached} from cache, "
+                f"{self.failed} failed)")]
         out.append(f"entities   {sum(self.entities_by_class.values())}")
         out += [f"  {c:<22} {n}" for c, n in sorted(self.entities_by_class.items())]
         out.append(f"relations  {sum(self.relations_by_property.values())}")
@@ -61,9 +63,29 @@ class BuildError(Exception):
     """The build cannot proceed; nothing was written."""
 
 
-def _cache_key(doc: SourceText, settings: Settings) -> str:
+@lru_cache(maxsize=8)
+def _model_version(model: str) -> str:
+    """The installed version of the model package (or of a model folder's meta.json), so an
+    upgraded model invalidates the cache even under the same name."""
+    import spacy.util
+
+    version = spacy.util.get_package_version(model)
+    if version is None and (Path(model) / "meta.json").exists():
+        version = hashlib.sha256((Path(model) / "meta.json").read_bytes()).hexdigest()[:16]
+    return f"spacy {spacy.__version__}, {model} {version}"
+
+
+def pipeline_version(settings: Settings) -> str:
+    """Everything besides the document that decides its extraction. Not batch_size or
+    workers: they change speed, never the result; max_chunk_chars decides where long lines
+    are cut before spaCy sees them, so it can."""
+    return (f"graphbuild {__version__}; {_model_version(settings.model)}; "
+            f"max_chunk_chars {settings.max_chunk_chars}; data and code {fingerprint()}")
+
+
+def _cache_key(doc: SourceText, settings: Settings, version: str | None = None) -> str:
     h = hashlib.sha256()
-    for part in (__version__, settings.model, fingerprint(), doc.identifier, doc.text):
+    for part in (version or pipeline_version(settings), doc.identifier, doc.text):
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
@@ -87,7 +109,7 @@ def _read_cached(path: Path | None) -> DocExtraction | None:
         return None
     try:
         return pickle.loads(path.read_bytes())
-    except Exception:  # a damaged cache entry is recomputed, never trusted
+    except Exception:  # noqa: BLE001 - a damaged cache entry is recomputed, never trusted
         return None
 
 
@@ -105,14 +127,21 @@ def _computed(todo: list[SourceText], settings: Settings):
                             repeat(settings.max_chunk_chars))
 
 
-def _extract_all(docs, settings, cache_dir, progress) -> tuple[list[DocExtraction], int]:
-    paths = [cache_dir / f"{_cache_key(doc, settings)}.pkl" if cache_dir else None
+# Maps uncached documents to their extractions, in document order: `_computed` (one process
+# or a local pool) by default; graphbuild.distributed supplies one that runs on a Dask cluster.
+ExtractMap = Callable[[list[SourceText], Settings], Iterable[DocExtraction]]
+
+
+def _extract_all(docs, settings, cache_dir, progress,
+                 extract_map: ExtractMap | None = None) -> tuple[list[DocExtraction], int]:
+    version = pipeline_version(settings)
+    paths = [cache_dir / f"{_cache_key(doc, settings, version)}.pkl" if cache_dir else None
              for doc in docs]
     results: list[DocExtraction | None] = [_read_cached(p) for p in paths]
     hits = sum(1 for r in results if r is not None)
     todo = [i for i, r in enumerate(results) if r is None]
-    for n, (i, result) in enumerate(zip(todo, _computed([docs[i] for i in todo], settings)),
-                                    hits + 1):
+    computed = (extract_map or _computed)([docs[i] for i in todo], settings)
+    for n, (i, result) in enumerate(zip(todo, computed, strict=True), hits + 1):
         results[i] = result
         if paths[i]:
             write_bytes_atomic(paths[i], pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
@@ -176,13 +205,18 @@ def _report_entity(entities: dict[str, Entity], publisher: str, doc: SourceText)
 
 
 def build_corpus(corpus: str | Path, out: str | Path, settings: Settings | None = None,
-                 progress: bool = True, strict: bool = False, use_cache: bool = True) -> BuildSummary:
-    """Read `corpus`, extract, resolve and write `out/graph.ttl` atomically."""
+                 progress: bool = True, strict: bool = False, use_cache: bool = True,
+                 extract_map: ExtractMap | None = None) -> BuildSummary:
+    """Read `corpus`, extract, resolve and write `out/graph.ttl` atomically.
+
+    `extract_map`, when given, computes the uncached extractions instead of this process or
+    its local pool (see graphbuild.distributed); resolution and the graph stay here.
+    """
     started = time.perf_counter()
     settings = settings or Settings()
     out = Path(out)
     try:
-        docs, problems = read_corpus(Path(corpus))
+        docs, problems = read_corpus(Path(corpus), settings.max_bytes)
     except CorpusError as e:
         raise BuildError(str(e)) from e
     for p in problems:
@@ -193,7 +227,7 @@ def build_corpus(corpus: str | Path, out: str | Path, settings: Settings | None 
     if not docs:
         raise BuildError(f"{corpus}: no readable documents (.txt, .md, .html); nothing written")
     cache_dir = out / ".cache" if use_cache else None
-    extractions, hits = _extract_all(docs, settings, cache_dir, progress)
+    extractions, hits = _extract_all(docs, settings, cache_dir, progress, extract_map)
     all_mentions: list[Mention] = [m for ex in extractions for m in ex.mentions]
     key_of, entities = resolve(all_mentions)
     docs_by_id = {d.doc_id: d for d in docs}

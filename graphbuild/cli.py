@@ -48,17 +48,42 @@ main.add_command(push_command)
               help="Extract uncached documents in this many processes (same output).")
 @click.option("--reference", is_flag=True, help="Also write the gazetteer's own facts (who "
               "owned which CRC) to OUT/reference.trig, in a named graph of their own.")
+@click.option("--scheduler", metavar="ADDRESS", default=None, help="Extract on the Dask "
+              "cluster whose scheduler is at ADDRESS (tcp://host:8786); needs the dask extra.")
+@click.option("--dask-local", metavar="N", default=None, type=click.IntRange(min=1),
+              help="Extract on a Dask LocalCluster of N worker processes started for this "
+              "build (same output; needs the dask extra).")
+@click.option("--max-bytes", default=None, type=click.IntRange(min=1), help="Skip, with a "
+              "message, any file larger than this many bytes (default 200 MB, or "
+              "GRAPHBUILD_MAX_BYTES).")
 def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bool,
-          quiet: bool, workers: int, reference: bool) -> None:
+          quiet: bool, workers: int, reference: bool, scheduler: str | None,
+          dask_local: int | None, max_bytes: int | None) -> None:
     """Build the knowledge graph of CORPUS (default data/corpus) into OUT/graph.ttl."""
+    from contextlib import nullcontext
+
     from .build import BuildError, build_corpus
     from .settings import Settings
 
-    settings = Settings(model=model, workers=workers) if model else Settings(workers=workers)
+    if scheduler and dask_local:
+        raise click.UsageError("give --scheduler or --dask-local, not both")
+    if (scheduler or dask_local) and workers > 1:
+        raise click.UsageError("--workers is for local processes; with Dask, the cluster's "
+                               "workers do the extraction")
+    overrides = {"model": model, "max_bytes": max_bytes}
+    settings = Settings(workers=workers, **{k: v for k, v in overrides.items() if v})
+    dask, failures = nullcontext(None), (BuildError,)
+    if scheduler or dask_local:
+        from .distributed import DaskUnavailable, dask_client, dask_extract_map
+
+        dask = dask_client(scheduler=scheduler, local_workers=dask_local)
+        failures = (BuildError, DaskUnavailable)
     try:
-        summary = build_corpus(corpus, out, settings, progress=not quiet, strict=strict,
-                               use_cache=not no_cache)
-    except BuildError as e:
+        with dask as client:
+            extract_map = dask_extract_map(client) if client is not None else None
+            summary = build_corpus(corpus, out, settings, progress=not quiet, strict=strict,
+                                   use_cache=not no_cache, extract_map=extract_map)
+    except failures as e:
         raise click.ClickException(str(e)) from e
     for line in summary.lines():
         click.echo(line)

@@ -14,6 +14,7 @@ from datetime import date as Date
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 from .clean import blank_furniture
 from .records import SourceText
@@ -22,6 +23,12 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
 MAX_BYTES_DEFAULT = 200 * 1024 * 1024
+# A file this big is still built, with a line saying so: it takes as long as its words do.
+LARGE_BYTES = 10 * 1024 * 1024
+
+
+def megabytes(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB"
 
 
 @dataclass(frozen=True)
@@ -119,9 +126,10 @@ def looks_binary(data: bytes) -> bool:
 class _VisibleText(HTMLParser):
     """Collect the text a reader sees: no scripts, styles or markup; block tags become newlines."""
 
-    SKIP = {"script", "style", "noscript", "template", "head"}
-    BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
-             "table", "section", "article", "blockquote", "header", "footer", "title", "pre"}
+    SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "template", "head"}
+    BLOCK: ClassVar[set[str]] = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4",
+                                 "h5", "h6", "tr", "table", "section", "article", "blockquote",
+                                 "header", "footer", "title", "pre"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -207,8 +215,10 @@ def read_document(path: Path, root: Path, max_bytes: int = MAX_BYTES_DEFAULT):
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return None, [ReadProblem(str(path), f"{size} bytes is over the {max_bytes}-byte "
-                                                 "limit (--max-bytes); skipped")]
+            return None, [ReadProblem(str(path), f"{megabytes(size)} ({size:,} bytes) is over "
+                                                 f"the limit of {max_bytes:,} bytes; skipped "
+                                                 "(raise it with --max-bytes or "
+                                                 "GRAPHBUILD_MAX_BYTES)")]
         data = path.read_bytes()
     except OSError as e:
         return None, [ReadProblem(str(path), f"cannot read ({e.strerror or e})")]
@@ -238,6 +248,12 @@ def read_document(path: Path, root: Path, max_bytes: int = MAX_BYTES_DEFAULT):
         text=text,
         clean=blank_furniture(text),
     )
+    if size > LARGE_BYTES:
+        words = sum(1 for _ in re.finditer(r"\S+", doc.clean))
+        problems.append(ReadProblem(str(path), f"large document ({megabytes(size)}, {words:,} "
+                                               "words besides furniture): built paragraph by "
+                                               "paragraph with bounded memory, in the time "
+                                               "that many words take", fatal=False))
     return doc, problems
 
 
