@@ -4,10 +4,10 @@
         every stored question on both engines: median ms and the rdflib/oxigraph ratio
         (rdflib may be measured at a smaller size with --rdflib-triples; a question that
         runs past --rdflib-timeout is reported as a timeout, not waited for)
-    python bench/query_speed.py --load [--triples N] [--clients 8] [--seconds 30]
+    python bench/query_speed.py --load [--triples N | --graph FILE] [--clients 8] [--seconds 30]
         8 concurrent clients against `graphbuild serve` on loopback, mixing stored
-        questions: requests/s, p50, p99 and errors, then one more request to check
-        the server still answers.
+        questions: requests/s, p50, p99 and errors; every question is asked before and
+        after the load and must give the same answers (exit code 1 otherwise).
 
 The generated graph has entities of every contract class, relations of every contract
 property (domain and range respected), one reified pko:Assertion per relation,
@@ -283,7 +283,7 @@ def print_report(report: dict, triples: int, rdflib_triples: int) -> None:
     header = f"{'question':22} {ox_key + ' ms':>20} {ox_small + ' ms':>20} {rd_key + ' ms':>20}  ratio"
     print(header)
     for name, entry in report["questions"].items():
-        def cell(key):
+        def cell(key, entry=entry):
             value = entry.get(key, {})
             return f"{value['median_ms']:.1f}" if "median_ms" in value else (
                 f"timeout>{value['timeout_s']}s" if value else "-")
@@ -300,9 +300,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(url: str, seconds: float) -> None:
+def _wait_until_up(url: str, seconds: float, server: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"graphbuild serve exited:\n{log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -312,25 +314,91 @@ def _wait_until_up(url: str, seconds: float) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
-def load_test(triples: int, clients: int, seconds: float, workers: int) -> dict:
-    """Concurrent clients asking stored questions of `graphbuild serve` on loopback."""
+def params_from_file(path: Path) -> dict[str, dict[str, str]]:
+    """Parameters for the stored questions that match something in a graph file."""
+    from graphbuild.store import load_graph
+
+    store = load_graph(path, "oxigraph")
+
+    def first(query: str) -> list[str]:
+        result = store.run(query, {}, None)
+        return [t.value for t in result.rows[0]] if result.rows else []
+
+    fact = first("SELECT ?s ?o WHERE { ?a rdf:subject ?x ; rdf:object ?y . "
+                 "?x rdfs:label ?s . ?y rdfs:label ?o } LIMIT 1")
+    chain = first("SELECT ?a ?c WHERE { ?x ?p ?y . ?y ?q ?z . ?p rdfs:subPropertyOf* ?r . "
+                  "?q rdfs:subPropertyOf* ?r . FILTER(STRSTARTS(STR(?r), STR(pko:))) "
+                  "FILTER(?x != ?z) ?x rdfs:label ?a . ?z rdfs:label ?c } LIMIT 1")
+    target = first("SELECT ?t WHERE { ?c pko:criticises ?x . ?x rdfs:label ?t } LIMIT 1")
+    pair = first("SELECT ?a ?b WHERE { ?d pko:mentions ?x , ?y . FILTER(STR(?x) < STR(?y)) "
+                 "?x rdfs:label ?a . ?y rdfs:label ?b } LIMIT 1")
+    if not fact:
+        raise RuntimeError(f"{path}: no evidenced fact to build question parameters from")
+    return {
+        "critics": {"name": (target or fact[1:])[0]},
+        "entity": {"name": fact[0]},
+        "evidence": {"subject": fact[0], "object": fact[1]},
+        "co-mentions": {"first": (pair or fact)[0], "second": (pair or fact)[1]},
+        "connection": {"from": (chain or fact)[0], "to": (chain or fact)[1]},
+        "find": {"text": fact[0][:4]},
+    }
+
+
+def _ask(base: str, name: str, params: dict[str, str], timeout: float = 120) -> dict:
+    query = urllib.parse.urlencode(params)
+    request = urllib.request.Request(f"{base}/questions/{name}?{query}",
+                                     headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.load(response)
+
+
+def _answers(base: str, names: list[str], params: dict) -> dict[str, int]:
+    """Rows per stored question (a fingerprint of the server's answers)."""
+    return {name: len(_ask(base, name, params.get(name, {}))["results"]["bindings"])
+            for name in names}
+
+
+def _percentile(ordered: list[float], share: float) -> float | None:
+    if not ordered:
+        return None
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))], 1)
+
+
+def load_test(triples: int, clients: int, seconds: float, workers: int,
+              graph: Path | None = None, max_rows: int = 200_000,
+              query_timeout: float = 10.0) -> dict:
+    """Concurrent clients asking stored questions of `graphbuild serve` on loopback.
+
+    Each client runs the stored questions in turn, starting at a different one, so that
+    all of them are in flight together. Before the load, every question is asked once
+    (row counts recorded); after it, they are asked again and must give the same counts.
+    """
     from graphbuild.query import stored_questions
 
     names = list(stored_questions())
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "graph.nt"
-        params = question_params(generate(path, triples))
+        if graph is None:
+            path = Path(tmp) / "graph.nt"
+            generated = generate(path, triples)
+            params, size = question_params(generated), generated["triples"]
+        else:
+            path, params, size = graph, params_from_file(graph), None
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
+        log = Path(tmp) / "serve.log"
+        started = time.perf_counter()
         server = subprocess.Popen(
             [sys.executable, "-c", "from graphbuild.cli import main; main()", "serve",
-             "--graph", str(path),
-             "--port", str(port), "--workers", str(workers)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+             "--graph", str(path), "--port", str(port), "--workers", str(workers),
+             "--max-rows", str(max_rows), "--timeout", str(query_timeout)],
+            stdout=subprocess.DEVNULL, stderr=log.open("w"),
         )
         try:
-            _wait_until_up(f"{base}/sparql?query=ASK%7B%7D", 300)
+            _wait_until_up(f"{base}/sparql?query=ASK%7B%7D", 600, server, log)
+            startup = time.perf_counter() - started
+            before = _answers(base, names, params)
             latencies: list[float] = []
+            by_question: dict[str, list[float]] = {name: [] for name in names}
             errors: list[str] = []
             lock = threading.Lock()
             deadline = time.monotonic() + seconds
@@ -340,42 +408,45 @@ def load_test(triples: int, clients: int, seconds: float, workers: int) -> dict:
                 while time.monotonic() < deadline:
                     name = names[i % len(names)]
                     i += 1
-                    query = urllib.parse.urlencode(params.get(name, {}))
-                    request = urllib.request.Request(f"{base}/questions/{name}?{query}",
-                                                     headers={"Accept": "application/sparql-results+json"})
-                    started = time.perf_counter()
+                    began = time.perf_counter()
                     try:
-                        with urllib.request.urlopen(request, timeout=60) as response:
-                            json.load(response)
+                        _ask(base, name, params.get(name, {}), timeout=60)
+                        elapsed_ms = (time.perf_counter() - began) * 1000
                         with lock:
-                            latencies.append((time.perf_counter() - started) * 1000)
+                            latencies.append(elapsed_ms)
+                            by_question[name].append(elapsed_ms)
                     except Exception as error:  # noqa: BLE001 - every failure is counted
                         with lock:
                             errors.append(f"{name}: {error}")
 
             threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-            started = time.perf_counter()
+            began = time.perf_counter()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
-            elapsed = time.perf_counter() - started
+            elapsed = time.perf_counter() - began
+            after = _answers(base, names, params)
             with urllib.request.urlopen(f"{base}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D",
                                         timeout=30) as response:
-                after = response.status
+                status_after = response.status
             latencies.sort()
+            total = len(latencies) + len(errors)
             return {
-                "triples": triples, "clients": clients, "seconds": round(elapsed, 1),
-                "requests": len(latencies) + len(errors),
-                "requests_per_s": round((len(latencies) + len(errors)) / elapsed, 1),
-                "p50_ms": round(latencies[len(latencies) // 2], 1) if latencies else None,
-                "p99_ms": round(latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
+                "graph": str(graph) if graph else f"generated, {size} triples",
+                "clients": clients, "seconds": round(elapsed, 1), "server_workers": workers,
+                "server_startup_s": round(startup, 1),
+                "requests": total, "requests_per_s": round(total / elapsed, 1),
+                "p50_ms": _percentile(latencies, 0.50), "p99_ms": _percentile(latencies, 0.99),
                 "errors": len(errors), "error_examples": errors[:5],
-                "status_after": after,
+                "p50_ms_by_question": {n: _percentile(sorted(v), 0.5)
+                                       for n, v in by_question.items()},
+                "rows_by_question": before,
+                "answers_same_after": after == before, "status_after": status_after,
             }
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server.terminate()  # by PID; serve stops its workers on SIGTERM
+            server.wait(timeout=60)
 
 
 def main() -> None:
@@ -386,15 +457,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--load", action="store_true", help="load-test `graphbuild serve`")
+    parser.add_argument("--graph", type=Path, help="--load: serve this file instead of a "
+                        "generated graph")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2, help="serve's query worker processes")
+    parser.add_argument("--max-rows", type=int, default=200_000, help="serve's result-size "
+                        "limit (the unbounded questions return tens of thousands of rows at 1M)")
+    parser.add_argument("--query-timeout", type=float, default=10.0,
+                        help="serve's time limit per query, in seconds")
     args = parser.parse_args()
     if args.load:
-        report = load_test(args.triples, args.clients, args.seconds, args.workers)
+        report = load_test(args.triples, args.clients, args.seconds, args.workers, args.graph,
+                           args.max_rows, args.query_timeout)
         print(json.dumps(report, indent=1) if args.json else
               "\n".join(f"{k}: {v}" for k, v in report.items()))
-        return
+        sys.exit(0 if report["errors"] == 0 and report["answers_same_after"] else 1)
     rdflib_triples = args.rdflib_triples or args.triples
     report = measure(args.triples, rdflib_triples, args.repeats, args.rdflib_timeout)
     if args.json:
