@@ -7,8 +7,10 @@ spaces (newlines kept), so a span found in the cleaned text is the same span in 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from hashlib import blake2b
+from heapq import merge
 
 from .resources import load_yaml
 
@@ -29,22 +31,35 @@ def _furniture_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern | None, in
 QUOTE_LOOKBACK = 2_000_000
 _NOT_NEWLINE = re.compile(r"[^\n]+")
 _SPACE = re.compile(r"\s")
+_TEXT_LINE = re.compile(r"^[^\S\n]*\S[^\n]*", re.MULTILINE)
 
 
-def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
-    """`text` with every character of `spans` but newlines replaced by a space."""
-    if not spans:
-        return text
-    out, pos = [], 0
-    for start, end in sorted(spans):
+def _spaces(m: re.Match) -> str:
+    return " " * (m.end() - m.start())
+
+
+def _blanked(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`text` with every character of `spans` (sorted by start) but newlines replaced by a
+    space. Pieces are joined as they come, so millions of spans never exist at once."""
+    blocks: list[str] = []
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
         start = max(start, pos)
         if end <= start:
             continue
         out.append(text[pos:start])
-        out.append(_NOT_NEWLINE.sub(lambda m: " " * len(m.group()), text[start:end]))
+        gap = text[start:end]
+        out.append(_NOT_NEWLINE.sub(_spaces, gap) if "\n" in gap else " " * len(gap))
         pos = end
+        if len(out) >= 8192:
+            blocks.append("".join(out))
+            out.clear()
+    if not blocks and not out:
+        return text
     out.append(text[pos:])
-    return "".join(out)
+    blocks.append("".join(out))
+    return "".join(blocks)
 
 
 def _squash(s: str) -> str:
@@ -91,9 +106,9 @@ def blank_furniture(text: str) -> str:
     archive in one file) is cleaned in seconds, and any shorter document exactly as before.
     """
     whole, prefix, inline, repeat_min = _furniture_patterns()
-    cleaned = _blanked(text, [m.span() for pattern in (whole, prefix) + ((inline,) if inline else ())
-                              for m in pattern.finditer(text)])
-    return _blanked(cleaned, _repeats(cleaned, repeat_min))
+    patterns = (whole, prefix) + ((inline,) if inline else ())
+    cleaned = _blanked(text, merge(*(map(re.Match.span, p.finditer(text)) for p in patterns)))
+    return _blanked(cleaned, sorted(_repeats(cleaned, repeat_min)))
 
 
 def _repeats(cleaned: str, repeat_min: int) -> list[tuple[int, int]]:
@@ -105,7 +120,7 @@ def _repeats(cleaned: str, repeat_min: int) -> list[tuple[int, int]]:
     seen = set()
     squashed: str | None = None
     prefix_length = _SquashedLength(cleaned)
-    for m in re.finditer(r"[^\n]+", cleaned):
+    for m in _TEXT_LINE.finditer(cleaned):  # lines with more than whitespace
         line = _squash(m.group())
         if len(line) >= repeat_min:
             digest = blake2b(line.encode("utf-8", "surrogatepass"), digest_size=16).digest()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date as Date
 from datetime import datetime
@@ -124,9 +125,13 @@ def looks_binary(data: bytes) -> bool:
 
 
 class _VisibleText(HTMLParser):
-    """Collect the text a reader sees: no scripts, styles or markup; block tags become newlines."""
+    """Collect the text a reader sees: no scripts, styles or markup; block tags become newlines.
 
-    SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "template", "head"}
+    The head ends at </head>, at <body> or at the first block of body content, as in a browser,
+    so a page that never closes its <head> does not lose its text.
+    """
+
+    SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "template"}
     BLOCK: ClassVar[set[str]] = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4",
                                  "h5", "h6", "tr", "table", "section", "article", "blockquote",
                                  "header", "footer", "title", "pre"}
@@ -134,21 +139,28 @@ class _VisibleText(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.skipping = 0
+        self.open: Counter[str] = Counter()  # skipped elements currently open, by tag
+        self.in_head = False
         self.title: str | None = None
         self._in_title = False
 
     def handle_starttag(self, tag, attrs):
         if tag in self.SKIP:
-            self.skipping += 1
+            self.open[tag] += 1
+        if tag == "head":
+            self.in_head = True
+        elif tag == "body" or (tag in self.BLOCK and tag != "title"):
+            self.in_head = False
         if tag == "title":
             self._in_title = True
         if tag in self.BLOCK:
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
-        if tag in self.SKIP and self.skipping:
-            self.skipping -= 1
+        if self.open[tag]:
+            self.open[tag] -= 1
+        if tag == "head":
+            self.in_head = False
         if tag == "title":
             self._in_title = False
         if tag in self.BLOCK:
@@ -157,7 +169,7 @@ class _VisibleText(HTMLParser):
     def handle_data(self, data):
         if self._in_title and self.title is None and data.strip():
             self.title = data.strip()
-        if not self.skipping:
+        if not self.in_head and not self._in_title and not any(self.open.values()):
             self.parts.append(data)
 
 
