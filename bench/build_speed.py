@@ -5,7 +5,9 @@
 For each scale k it writes a corpus of k copies of data/corpus (each copy with its own file
 names, a shuffled order and a distinguishing line, so no cache can serve one copy for
 another), then measures, each in a fresh child process: the whole build, spaCy alone
-(`nlp.pipe` over the same paragraphs with the same model) and an immediate rebuild.
+(`nlp.pipe` over the same paragraphs with the same model) and an immediate rebuild, which is
+checked to take every document from the cache (a rebuild that does not, because the pipeline
+changed mid-run, is reported on stderr and measured again).
 Peak memory is the child's maximum resident set size (resource.getrusage).
 """
 
@@ -42,11 +44,13 @@ def make_corpus(scale: int, folder: Path) -> int:
 
 
 def _child_build(corpus: str, out: str, workers: int) -> dict:
-    from graphbuild.build import build_corpus
+    from graphbuild.build import build_corpus, pipeline_version
     from graphbuild.settings import Settings
 
-    summary = build_corpus(corpus, out, Settings(workers=workers), progress=False)
-    return {"seconds": summary.seconds, "words": summary.words, "cached": summary.cached}
+    settings = Settings(workers=workers)
+    summary = build_corpus(corpus, out, settings, progress=False)
+    return {"seconds": summary.seconds, "words": summary.words, "cached": summary.cached,
+            "documents": summary.documents, "pipeline": pipeline_version(settings)}
 
 
 def _child_spacy(corpus: str, workers: int) -> dict:
@@ -75,6 +79,22 @@ def _in_child(args: list[str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _rebuild(corpus: Path, out: Path, workers: int, first: dict) -> dict:
+    """An immediate rebuild, which must take every document from the cache. If it does not,
+    the pipeline changed during the run (someone edited the gazetteer, the patterns or the
+    extraction code, which the cache key covers): say so, and measure a second rebuild."""
+    for _attempt in range(2):
+        rebuild = _in_child(["build", str(corpus), str(out), str(workers)])
+        if rebuild["cached"] == rebuild["documents"]:
+            return rebuild
+        print(f"warning: rebuild took {rebuild['cached']}/{rebuild['documents']} documents from "
+              f"the cache ({rebuild['seconds']:.1f} s); pipeline at the first build: "
+              f"{first['pipeline']}; now: {rebuild['pipeline']}. Rebuilding again.",
+              file=sys.stderr, flush=True)
+        first = rebuild
+    raise SystemExit("the rebuild of an unchanged corpus missed the cache twice")
+
+
 def measure(scale: int, workers: int) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-{scale}-") as tmp:
         corpus, out = Path(tmp) / "corpus", Path(tmp) / "out"
@@ -82,7 +102,7 @@ def measure(scale: int, workers: int) -> dict:
         documents = make_corpus(scale, corpus)
         build = _in_child(["build", str(corpus), str(out), str(workers)])
         spacy_alone = _in_child(["spacy", str(corpus), str(workers)])
-        rebuild = _in_child(["build", str(corpus), str(out), str(workers)])
+        rebuild = _rebuild(corpus, out, workers, build)
     build_wps = build["words"] / build["seconds"]
     spacy_wps = spacy_alone["words"] / spacy_alone["seconds"]
     return {"scale": scale, "documents": documents, "words": build["words"],
