@@ -14,7 +14,7 @@ from functools import lru_cache
 from .gazetteer import load_gazetteer
 from .mentions import mentions_from_doc
 from .names import acronym_of, fold
-from .nlp import chunks
+from .nlp import ChunkSentences, chunks
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
 from .relations import match_roles, match_sentence, slot_sentence
@@ -78,19 +78,16 @@ class _Salience:
         return name, c, gaz
 
 
-def _anaphor_mentions(sdoc, offset, doc_id, sent_base, taken) -> list[Mention]:
+def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
+                      sentences: ChunkSentences) -> list[Mention]:
     """Definite descriptions ("the CRC"), typed now and resolved once the document is read."""
     out = []
-    sent_index = {s.start: i for i, s in enumerate(sdoc.sents)}
     for regex, target, _ in _anaphors():
         entry = load_gazetteer().by_name.get(target)
-        for m in regex.finditer(sdoc.text):
+        for m in regex.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
-            span = sdoc.char_span(m.start(), m.end(), alignment_mode="expand")
-            if span is None:
-                continue
-            sent = sent_base + sent_index.get(span.sent.start, 0)
+            sent = sent_base + sentences.index_at(m.start())
             if entry:  # a fixed referent: "the Government"
                 out.append(Mention(doc_id, offset + m.start(), offset + m.end(), entry.name,
                                    entry.cls, "anaphor", entry.name, sent))
@@ -125,24 +122,26 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     sent_base = 0
     for sdoc, offset in nlp.pipe(pieces, batch_size=batch_size, as_tuples=True):
         result.words += sum(1 for t in sdoc if not t.is_space and not t.is_punct)
-        found = mentions_from_doc(sdoc, offset, doc.doc_id, sent_base)
+        text = sdoc.text  # rebuilt from the tokens on every access
+        sentences = ChunkSentences(sdoc)
+        found = mentions_from_doc(sdoc, offset, doc.doc_id, sent_base, sentences)
         taken = [(m.start - offset, m.end - offset) for m in found]
         for m in found:
             salience.add(m, len(result.mentions))
-        found += _anaphor_mentions(sdoc, offset, doc.doc_id, sent_base, taken)
-        found += _pronoun_mentions(sdoc, offset, doc.doc_id, sent_base, found)
-        found += _acronym_definitions(sdoc.text, offset, found)
+        found += _anaphor_mentions(text, offset, doc.doc_id, sent_base, taken, sentences)
+        found += _pronoun_mentions(offset, doc.doc_id, sent_base, found, sentences)
+        found += _acronym_definitions(text, offset, found)
         found.sort(key=lambda m: m.start)
         base_index = len(result.mentions)
         result.mentions.extend(found)
         for j, m in enumerate(found):
             parent = _parent_in_name(m)
             if parent:
-                s0, s1 = _trim(doc.text, *_sentence_span(sdoc, offset, m))
+                s0, s1 = _trim(doc.text, *_sentence_span(sentences, offset, m))
                 result.candidates.append(RelationCandidate(doc.doc_id, base_index + j, "partOf",
                                                            f"gaz:{parent}", s0, s1,
                                                            "name:unit-of", 0.9))
-        for i, sent in enumerate(sdoc.sents):
+        for i, sent in enumerate(sentences.spans):
             s_start, s_end = offset + sent.start_char, offset + sent.end_char
             in_sent = [(base_index + j, m.start, m.end, m.cls) for j, m in enumerate(found)
                        if s_start <= m.start and m.end <= s_end]
@@ -162,7 +161,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                 result.candidates.append(RelationCandidate(doc.doc_id, person, "leads",
                                                            f"gaz:{org}", ev_start, ev_end,
                                                            "role-title", 0.85))
-        sent_base += sum(1 for _ in sdoc.sents)
+        sent_base += len(sentences.spans)
     _resolve_anaphors(result, salience)
     _resolve_implied_subjects(result, salience)
     return result
@@ -209,10 +208,11 @@ def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[M
 _PRONOUN = re.compile(r"^(?:It|Its|They|Their)$")
 
 
-def _pronoun_mentions(sdoc, offset, doc_id, sent_base, found: list[Mention]) -> list[Mention]:
+def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
+                      sentences: ChunkSentences) -> list[Mention]:
     """A sentence opening with 'It'/'Its' refers to the organisation the previous one began with."""
     out = []
-    sents = list(sdoc.sents)
+    sents = sentences.spans
     for i, sent in enumerate(sents[1:], 1):
         first = sent[0]
         if not _PRONOUN.match(first.text):
@@ -242,9 +242,8 @@ def _parent_in_name(m: Mention) -> str | None:
     return entry.name if entry and is_a(entry.cls, "Organisation") else None
 
 
-def _sentence_span(sdoc, offset: int, m: Mention) -> tuple[int, int]:
-    span = sdoc.char_span(m.start - offset, m.end - offset, alignment_mode="expand")
-    sent = span.sent if span is not None else sdoc[:]
+def _sentence_span(sentences: ChunkSentences, offset: int, m: Mention) -> tuple[int, int]:
+    sent = sentences.spans[sentences.index_at(m.start - offset)]
     return offset + sent.start_char, offset + sent.end_char
 
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from .gazetteer import load_gazetteer
 from .names import is_acronym, tidy
-from .nlp import RULER_LABEL_PREFIX
+from .nlp import RULER_LABEL_PREFIX, ChunkSentences
 from .records import Mention
 from .resources import load_yaml
 
@@ -73,12 +73,13 @@ def acceptable_name(name: str, cls: str) -> bool:
     return True
 
 
-def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int) -> list[Mention]:
+def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
+                      sentences: ChunkSentences | None = None) -> list[Mention]:
     """Mentions of one spaCy Doc (a chunk starting at `offset` of the document text)."""
-    sent_index = {s.start: i for i, s in enumerate(sdoc.sents)}
+    sentences = sentences or ChunkSentences(sdoc)
     out = []
     for ent in sdoc.ents:
-        sent = sentence_base + sent_index.get(ent.sent.start, 0)
+        sent = sentence_base + sentences.index_at(ent.start_char)
         start, end = offset + ent.start_char, offset + ent.end_char
         if ent.label_.startswith(RULER_LABEL_PREFIX):
             out.append(Mention(doc_id, start, end, ent.text, ent.label_[len(RULER_LABEL_PREFIX):],
