@@ -59,16 +59,22 @@ class _Salience:
         self.last[key] = order
         self.names.setdefault(key, m.gazetteer_key or m.text)
 
-    def best(self, cls: str, keyword: str | None) -> tuple[str, str, str | None] | None:
+    def count(self, found: tuple[str, str, str | None]) -> int:
+        name, cls, _ = found
+        return next(n for (key, c), n in self.counts.items()
+                    if c == cls and self.names[(key, c)] == name)
+
+    def best(self, cls: str, *keywords: str) -> tuple[str, str, str | None] | None:
+        """The most mentioned entity of `cls`, among those with one of `keywords` in a name."""
         options = []
         for (key, c), n in self.counts.items():
             if not is_a(c, cls):
                 continue
             name = self.names[(key, c)]
-            if keyword:
+            if keywords:
                 entry = load_gazetteer().by_name.get(name)
                 forms = [name, *(entry.aliases if entry else ())]
-                if not any(keyword in f for f in forms):
+                if not any(k in f for k in keywords for f in forms):
                     continue
             options.append((n, self.last[(key, c)], name, c))
         if not options:
@@ -106,7 +112,7 @@ def _resolve_anaphors(result: DocExtraction, salience: _Salience) -> None:
             continue
         keyword = next((k for regex, target, k in specs
                         if target == m.cls and regex.fullmatch(m.text)), None)
-        target = salience.best(m.cls, keyword)
+        target = salience.best(m.cls, *([keyword] if keyword else []))
         if target is not None:
             name, cls, gaz = target
             result.mentions[i] = Mention(m.doc_id, m.start, m.end, name, cls, "anaphor", gaz,
@@ -151,7 +157,8 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                       if not t.is_space]
             slotted = slot_sentence(tokens, in_sent)
             ev_start, ev_end = _trim(doc.text, s_start, s_end)
-            for s, p, o, rule, conf, inspects in match_sentence(slotted):
+            actors = {i for i, *_ in in_sent if result.mentions[i].source != "unresolved"}
+            for s, p, o, rule, conf, inspects in match_sentence(slotted, actors):
                 result.candidates.append(RelationCandidate(doc.doc_id, s, p, o, ev_start,
                                                            ev_end, rule, conf))
                 if inspects:
@@ -167,6 +174,15 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     return result
 
 
+def _salient_provider(salience: _Salience, cls: str) -> tuple[str, str, str | None] | None:
+    """A provider named as a CRC beats a division unless the division is far more present,
+    and either beats a generic "Probation Service"."""
+    crc, division = salience.best(cls, "CRC"), salience.best(cls, "Division")
+    if crc and division and salience.count(division) > 2 * salience.count(crc):
+        return division
+    return crc or division or salience.best(cls)
+
+
 def _resolve_implied_subjects(result: DocExtraction, salience: _Salience) -> None:
     """`salient:Class` subjects become the entity of that class the whole document is about."""
     resolved = []
@@ -174,8 +190,7 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience) -> Non
         if isinstance(c.subject, str) and c.subject.startswith("salient:"):
             cls = c.subject[8:]
             # A provider named as a CRC or division beats a generic "Probation Service".
-            target = (salience.best(cls, "CRC") or salience.best(cls, "Division")
-                      or salience.best(cls, None))
+            target = _salient_provider(salience, cls)
             if target is None or target[2] is None:
                 continue
             c = RelationCandidate(c.doc_id, f"gaz:{target[2]}", c.predicate, c.object,
@@ -206,6 +221,9 @@ def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[M
 
 
 _PRONOUN = re.compile(r"^(?:It|Its|They|Their)$")
+# "It was good to meet ...", "It is clear that ...": an 'it' that refers to nothing.
+_EXPLETIVE_IT = re.compile(r"It(?: is|'s|’s| was| has been| seems| seemed| will be| would be)"
+                           r"(?: \w+){1,3}? (?:to|that)\b")
 
 
 def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
@@ -215,7 +233,7 @@ def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
     sents = sentences.spans
     for i, sent in enumerate(sents[1:], 1):
         first = sent[0]
-        if not _PRONOUN.match(first.text):
+        if not _PRONOUN.match(first.text) or _EXPLETIVE_IT.match(sent.text):
             continue
         prev_start, prev_end = offset + sents[i - 1].start_char, offset + sents[i - 1].end_char
         orgs = [m for m in found if prev_start <= m.start < prev_end and is_a(m.cls,

@@ -106,12 +106,24 @@ def _indices(span: str) -> list[int]:
     return [int(i) for i in _INDEX.findall(span)]
 
 
-def match_sentence(slotted: str):
-    """Yield (subject index, predicate, object index, extractor, confidence, inspects)."""
+_ORGANISATION_SLOT = re.compile(r"⟦(\d+)\|[^⟧]*\bOrganisation\b")
+
+
+def match_sentence(slotted: str, actors: set[int] | None = None):
+    """Yield (subject index, predicate, object index, extractor, confidence, inspects).
+
+    `actors` are the mentions that name their organisation outright (not "the CRC"): a
+    pattern with an implied subject does not fire where one of them, other than its
+    objects, comes first and could be the actor instead.
+    """
     patterns, _ = load_patterns()
     for p in patterns:
         for m in p.regex.finditer(slotted):
             objects = _indices(m["O"])
+            if p.implied_subject and any(
+                    int(i) not in objects and (actors is None or int(i) in actors)
+                    for i in _ORGANISATION_SLOT.findall(slotted, 0, m.start())):
+                continue  # the sentence names its own actor: "Willowdene provides ..."
             subjects = ([f"salient:{p.implied_subject}"] if p.implied_subject
                         else _indices(m["S"]))
             for s in subjects:
