@@ -9,14 +9,20 @@ another), then measures, each in a fresh child process: the whole build, spaCy a
 checked to take every document from the cache (a rebuild that does not, because the pipeline
 changed mid-run, is reported on stderr and measured again).
 Peak memory is the child's maximum resident set size (resource.getrusage).
+
+The code and data measured are copied once at the start (`graphbuild/` and `ontology/` of the
+working tree, or of `--git-ref REV`), so edits made while the benchmark runs, which change the
+cache key, cannot turn the rebuild into a first build.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,10 +78,31 @@ def _child_spacy(corpus: str, workers: int) -> dict:
     return {"seconds": time.perf_counter() - started, "words": words}
 
 
+SNAPSHOT: Path | None = None  # a frozen copy of graphbuild/ and ontology/ the children import
+
+
+def snapshot(folder: Path, git_ref: str | None) -> Path:
+    """Copy the package and its data into `folder` (from the working tree or a git revision)."""
+    if git_ref:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", git_ref, "graphbuild",
+                                  "ontology"], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    else:
+        for name in ("graphbuild", "ontology"):
+            shutil.copytree(ROOT / name, folder / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
 def _in_child(args: list[str]) -> dict:
     """Run one measurement in a fresh interpreter; add its peak RSS (children included)."""
+    env = dict(os.environ)
+    if SNAPSHOT:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SNAPSHOT),
+                                                          env.get("PYTHONPATH")]))
+        env.pop("GRAPHBUILD_ONTOLOGY_DIR", None)
     done = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -135,7 +162,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="Comma-separated multiples of the sample corpus.")
     parser.add_argument("--workers", type=int, default=1, help="Processes for both sides.")
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+    parser.add_argument("--git-ref", default=None, help="Measure this git revision's code and "
+                        "data instead of the working tree's.")
     args = parser.parse_args(argv)
+    global SNAPSHOT
+    frozen = tempfile.TemporaryDirectory(prefix="bench-code-")
+    SNAPSHOT = snapshot(Path(frozen.name), args.git_ref)
     rows = []
     for scale in (int(s) for s in args.scales.split(",")):
         rows.append(measure(scale, args.workers))
