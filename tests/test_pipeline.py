@@ -184,6 +184,10 @@ def _facts(words_and_slots, actors=None):
       "through", ("Intervention",)], (0, "delivers", 8)),
     ([("GovernmentBody",), "’s", "report", "found", "that", "the", ("GovernmentBody",), "’s",
       "approach", "was", "ineffective"], (0, "criticises", 6)),
+    ([("Company",), ",", "a", "joint", "venture", "between", ("Company",), "and",
+      ("VoluntaryOrganisation",), ",", "owns", ("ProbationProvider",)], (0, "owns", 11)),
+    ([("GovernmentBody",), ",", "an", "executive", "agency", "of", "the", ("GovernmentBody",)],
+     (0, "partOf", 7)),
 ])
 def test_relation_pattern_families(items, expected):
     facts, slotted = _facts(items)
@@ -210,6 +214,13 @@ def test_an_implied_subject_yields_to_an_actor_named_first():
     # "the project provides ...": a description, not a name, so the document's CRC stands.
     facts, slotted = _facts(items, actors=set())
     assert ("salient:ProbationProvider", "delivers", 6) in facts, slotted
+
+
+def test_an_owner_is_not_the_last_member_of_a_joint_venture():
+    facts, slotted = _facts([("Company",), ",", "a", "joint", "venture", "between", ("Company",),
+                             "and", ("VoluntaryOrganisation",), ",", "owns",
+                             ("ProbationProvider",)])
+    assert (8, "owns", 11) not in facts, slotted
 
 
 def test_wrong_classes_do_not_match():
