@@ -68,9 +68,8 @@ def acceptable_name(name: str, cls: str) -> bool:
             return False
         if any(w.isupper() and len(w) > 1 for w in words):
             return False
-    if is_acronym(name) and cls != "Place":
-        return False  # unknown acronyms only count once the gazetteer or a definition names them
-    return True
+    # Unknown acronyms only count once the gazetteer or a definition names them.
+    return not (is_acronym(name) and cls != "Place")
 
 
 def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
