@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .gazetteer import load_gazetteer
-from .mentions import mentions_from_doc
+from .mentions import acceptable_name, mentions_from_doc
 from .names import acronym_of, fold
 from .nlp import ChunkSentences, chunks
 from .ontology import is_a
@@ -136,6 +136,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             salience.add(m, len(result.mentions))
         found += _anaphor_mentions(text, offset, doc.doc_id, sent_base, taken, sentences)
         found += _pronoun_mentions(offset, doc.doc_id, sent_base, found, sentences)
+        found += _named_interventions(text, offset, doc.doc_id, sent_base, found, sentences)
         found += _acronym_definitions(text, offset, found)
         found.sort(key=lambda m: m.start)
         base_index = len(result.mentions)
@@ -218,6 +219,43 @@ def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[M
         out.append(Mention(m.doc_id, start, start + len(hit[1]), hit[1], m.cls, "acronym",
                            m.gazetteer_key, m.sentence, long_form=m.text))
     return out
+
+
+@lru_cache(maxsize=1)
+def _named_intervention_regex() -> re.Pattern:
+    heads = load_yaml("lexicon.yaml").get("intervention_heads") or ["programme"]
+    word = r"[A-Z][a-z]+(?:-[A-Za-z]+)?"
+    return re.compile(rf"\b(?:the|a|an|its|their|our|this)\s+[‘'“\"]?(?P<name>{word}"
+                      rf"(?:\s+(?:and|of|for|to|&|{word}))*?\s+{word})[’'”\"]?\s+"
+                      rf"(?:{'|'.join(map(re.escape, heads))})\b")
+
+
+def _named_interventions(text: str, offset: int, doc_id: str, sent_base: int,
+                         found: list[Mention], sentences: ChunkSentences) -> list[Mention]:
+    """Title-cased words before "programme", "service", "course"...: an intervention's name.
+
+    Two words at least, none of them already a mention (a place, an organisation) or a word
+    that is never a name, so "the London service" or "the Probation service" stay out.
+    """
+    taken = [(m.start - offset, m.end - offset) for m in found]
+    out = []
+    for hit in _named_intervention_regex().finditer(text):
+        start, end = hit.span("name")
+        name = hit["name"]
+        if any(s < end and start < e for s, e in taken) or not acceptable_name(name,
+                                                                                "Intervention"):
+            continue
+        if any(w.lower() in _not_names() for w in name.split()):
+            continue
+        out.append(Mention(doc_id, offset + start, offset + end, name, "Intervention", "ner",
+                           None, sent_base + sentences.index_at(start)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _not_names() -> frozenset[str]:
+    lex = load_yaml("lexicon.yaml")
+    return frozenset(n.lower() for n in [*lex["not_names"], *lex["grades"]])
 
 
 _PRONOUN = re.compile(r"^(?:It|Its|They|Their)$")

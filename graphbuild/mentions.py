@@ -72,6 +72,14 @@ def acceptable_name(name: str, cls: str) -> bool:
     return not (is_acronym(name) and cls != "Place")
 
 
+def _shouted(sdoc, ent) -> bool:
+    """Capitals beside capitals ("this is IN ADDITION TO the ...") are emphasis, not a name."""
+    if not ent.text.isupper() or len(ent.text) < 4:
+        return False
+    around = [sdoc[i] for i in (ent.start - 1, ent.end) if 0 <= i < len(sdoc)]
+    return any(t.is_alpha and t.is_upper and len(t) > 1 for t in around)
+
+
 def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
                       sentences: ChunkSentences | None = None) -> list[Mention]:
     """Mentions of one spaCy Doc (a chunk starting at `offset` of the document text)."""
@@ -85,7 +93,7 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
                                "gazetteer", ent.ent_id_, sent))
             continue
         cls = NER_CLASSES.get(ent.label_)
-        if cls is None:
+        if cls is None or _shouted(sdoc, ent):
             continue
         raw = ent.text
         lead = len(raw) - len(raw.lstrip())

@@ -6,11 +6,14 @@ import pytest
 
 from graphbuild.clean import blank_furniture
 from graphbuild.corpus import leading_date, read_corpus, title_of
+from graphbuild.extract import extract_document
 from graphbuild.gazetteer import load_gazetteer
 from graphbuild.mentions import acceptable_name, strip_titles
-from graphbuild.records import Mention
+from graphbuild.nlp import load_pipeline
+from graphbuild.records import Mention, SourceText
 from graphbuild.relations import match_roles, match_sentence, slot_sentence
 from graphbuild.resolve import resolve
+from graphbuild.settings import Settings
 
 # --- reading -------------------------------------------------------------------------------
 
@@ -226,3 +229,13 @@ def test_an_owner_is_not_the_last_member_of_a_joint_venture():
 def test_wrong_classes_do_not_match():
     facts, _ = _facts([("Place",), "runs", "the", ("Intervention",)])
     assert not facts
+
+
+def test_title_cased_words_before_programme_name_an_intervention():
+    text = ("Officers attended a course to deliver the Becoming Respectful programme. "
+            "Staff from the London office and the Probation service also came.")
+    doc = SourceText("t", "t.txt", "t", None, text, text)
+    found = {(m.text, m.cls) for m in extract_document(doc, load_pipeline(Settings().model)).mentions}
+    assert ("Becoming Respectful", "Intervention") in found
+    assert not any(cls == "Intervention" and ("London" in name or "Probation" in name)
+                   for name, cls in found)
