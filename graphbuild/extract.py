@@ -171,7 +171,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                                                            "role-title", 0.85))
         sent_base += len(sentences.spans)
     _resolve_anaphors(result, salience)
-    _resolve_implied_subjects(result, salience)
+    _resolve_implied_subjects(result, salience, comments_start(doc.text))
     return result
 
 
@@ -184,11 +184,27 @@ def _salient_provider(salience: _Salience, cls: str) -> tuple[str, str, str | No
     return crc or division or salience.best(cls)
 
 
-def _resolve_implied_subjects(result: DocExtraction, salience: _Salience) -> None:
-    """`salient:Class` subjects become the entity of that class the whole document is about."""
+@lru_cache(maxsize=1)
+def _comments_start_regex() -> re.Pattern:
+    lines = load_yaml("lexicon.yaml").get("comments_start") or []
+    return re.compile(r"^[ \t]*(?:" + "|".join(f"(?:{x})" for x in lines) + r")[ \t]*$",
+                      re.MULTILINE)
+
+
+def comments_start(text: str) -> int:
+    """The offset where readers' comments begin (the text's length when there are none)."""
+    hit = _comments_start_regex().search(text)
+    return hit.start() if hit else len(text)
+
+
+def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_end: int) -> None:
+    """`salient:Class` subjects become the entity of that class the whole document is about,
+    in the document's own text; in readers' comments they are dropped."""
     resolved = []
     for c in result.candidates:
         if isinstance(c.subject, str) and c.subject.startswith("salient:"):
+            if c.sent_start >= body_end:
+                continue
             cls = c.subject[8:]
             # A provider named as a CRC or division beats a generic "Probation Service".
             target = _salient_provider(salience, cls)

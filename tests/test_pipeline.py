@@ -239,3 +239,11 @@ def test_title_cased_words_before_programme_name_an_intervention():
     assert ("Becoming Respectful", "Intervention") in found
     assert not any(cls == "Intervention" and ("London" in name or "Probation" in name)
                    for name, cls in found)
+
+
+def test_comments_start_at_the_blog_comment_count():
+    from graphbuild.extract import comments_start
+
+    text = "Post title\n\nThe CRC runs RARs.\n\n12 comments:\n\n  1. We use OASys.\n"
+    assert text[comments_start(text):].startswith("12 comments:")
+    assert comments_start("No comments here.") == len("No comments here.")
