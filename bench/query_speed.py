@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -352,10 +353,17 @@ def _ask(base: str, name: str, params: dict[str, str], timeout: float = 120) -> 
         return json.load(response)
 
 
-def _answers(base: str, names: list[str], params: dict) -> dict[str, int]:
-    """Rows per stored question (a fingerprint of the server's answers)."""
-    return {name: len(_ask(base, name, params.get(name, {}))["results"]["bindings"])
-            for name in names}
+def _answers(base: str, names: list[str], params: dict) -> dict[str, int | str]:
+    """Rows per stored question (a fingerprint of the server's answers), or the error."""
+    answers: dict[str, int | str] = {}
+    for name in names:
+        try:
+            answers[name] = len(_ask(base, name, params.get(name, {}))["results"]["bindings"])
+        except urllib.error.HTTPError as error:
+            answers[name] = f"HTTP {error.code}: {error.read().decode(errors='replace').strip()}"
+        except OSError as error:
+            answers[name] = f"{type(error).__name__}: {error}"
+    return answers
 
 
 def _percentile(ordered: list[float], share: float) -> float | None:
@@ -472,7 +480,8 @@ def main() -> None:
                            args.max_rows, args.query_timeout)
         print(json.dumps(report, indent=1) if args.json else
               "\n".join(f"{k}: {v}" for k, v in report.items()))
-        sys.exit(0 if report["errors"] == 0 and report["answers_same_after"] else 1)
+        answered = all(isinstance(rows, int) for rows in report["rows_by_question"].values())
+        sys.exit(0 if report["errors"] == 0 and report["answers_same_after"] and answered else 1)
     rdflib_triples = args.rdflib_triples or args.triples
     report = measure(args.triples, rdflib_triples, args.repeats, args.rdflib_timeout)
     if args.json:

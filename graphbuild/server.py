@@ -62,6 +62,7 @@ GRAPH_ALIASES = {"turtle": "turtle", "ttl": "turtle", "nt": "nt", "ntriples": "n
                  "n-triples": "nt", "jsonld": "jsonld", "json-ld": "jsonld", "json": "jsonld",
                  "rdfxml": "rdfxml", "rdf+xml": "rdfxml", "xml": "rdfxml"}
 UPDATE_MEDIA = "application/sparql-update"
+MAX_BODY_BYTES = 1_000_000
 READ_ONLY_MESSAGE = "this endpoint is read-only: SPARQL UPDATE is refused"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 SD_RESULT_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
@@ -366,7 +367,13 @@ class SparqlHandler(BaseHTTPRequestHandler):
         if path != "/sparql":
             return self._error(405 if path in ("/", "/questions") else 404,
                                f"POST {path}: only /sparql accepts POST")
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self._error(400, "POST /sparql: the Content-Length header is not a number")
+        if length > MAX_BODY_BYTES:
+            return self._error(413, f"POST /sparql: a query of {length} bytes is over the "
+                               f"limit of {MAX_BODY_BYTES}")
         body = self.rfile.read(length).decode("utf-8", errors="replace")
         media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if media == UPDATE_MEDIA:

@@ -242,6 +242,22 @@ def test_malformed_query_gets_400_with_the_parser_message(server):
     assert status == 400 and b"nope" in body
 
 
+def test_post_bodies_that_are_not_queries(server):
+    def post(body: bytes, media: str):
+        request = urllib.request.Request(server.endpoint, data=body, method="POST",
+                                         headers={"Content-Type": media})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    assert post(b"ASK {}", "text/plain")[0] == 415
+    status, body = post(b"query=" + b"#" * 1_100_000, "application/x-www-form-urlencoded")
+    assert status == 413 and b"over the limit" in body
+    assert post(b"ASK {}", "application/sparql-query") == (200, b'{"head": {}, "boolean": true}\n')
+
+
 def test_result_size_limit(server):
     status, _, body = server.get("/sparql?" + urllib.parse.urlencode(
         {"query": "SELECT * WHERE { ?s ?p ?o }"}))
