@@ -191,6 +191,10 @@ def _facts(words_and_slots, actors=None):
       ("VoluntaryOrganisation",), ",", "owns", ("ProbationProvider",)], (0, "owns", 11)),
     ([("GovernmentBody",), ",", "an", "executive", "agency", "of", "the", ("GovernmentBody",)],
      (0, "partOf", 7)),
+    ([("Report",), ",", "written", "by", "baroness", ("Person",), ",", "called"],
+     (0, "authoredBy", 5)),
+    ([("Person",), "’s", ("Report",), "looked", "at", "prisons"], (2, "authoredBy", 0)),
+    ([("Document",), "examined", "the", ("Policy",)], (0, "about", 3)),
 ])
 def test_relation_pattern_families(items, expected):
     facts, slotted = _facts(items)
