@@ -8,30 +8,20 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .analytics import analyze_command, path_command
+from .explorer import view_command
+from .export import export_command
+from .ontodocs import ontology_docs_command
+from .push import push_command
+from .query import query_command
+from .server import serve_command
+from .validate import validate_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="graphbuild")
 def main() -> None:
     """Build, query, explore and export the probation-policy knowledge graph."""
-
-
-from .query import query_command  # noqa: E402
-
-main.add_command(query_command)
-
-from .analytics import analyze_command, path_command  # noqa: E402
-from .explorer import view_command  # noqa: E402
-
-main.add_command(analyze_command)
-main.add_command(path_command)
-main.add_command(view_command)
-
-from .push import push_command
-from .server import serve_command
-
-main.add_command(serve_command)
-main.add_command(push_command)
 
 
 @main.command()
@@ -97,10 +87,6 @@ def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bo
         sys.exit(3)
 
 
-from .export import export_command
-from .ontodocs import ontology_docs_command
-from .validate import validate_command
-
-main.add_command(export_command)
-main.add_command(ontology_docs_command)
-main.add_command(validate_command)
+for command in (query_command, serve_command, push_command, view_command, analyze_command,
+                path_command, export_command, validate_command, ontology_docs_command):
+    main.add_command(command)
