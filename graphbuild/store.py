@@ -182,8 +182,15 @@ class OxigraphEngine:
         if isinstance(answer, ox.QuerySolutions):
             variables = [v.value for v in answer.variables]
             rows = []
+            converted: dict = {None: None}  # each distinct term is converted once
             for solution in answer:
-                rows.append(tuple(self._term(solution[v]) for v in variables))
+                row = []
+                for node in solution:
+                    term = converted.get(node)
+                    if term is None and node is not None:
+                        term = converted[node] = self._term(node)
+                    row.append(term)
+                rows.append(tuple(row))
                 _check_size(len(rows), max_rows)
             return QueryResult("select", variables, rows)
         triples = []
