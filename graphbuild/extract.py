@@ -165,8 +165,8 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                 if inspects:
                     result.candidates.append(RelationCandidate(doc.doc_id, s, "inspects", o,
                                                                ev_start, ev_end, rule, conf))
-            for person, org in match_roles(slotted):
-                result.candidates.append(RelationCandidate(doc.doc_id, person, "leads",
+            for person, predicate, org in match_roles(slotted):
+                result.candidates.append(RelationCandidate(doc.doc_id, person, predicate,
                                                            f"gaz:{org}", ev_start, ev_end,
                                                            "role-title", 0.85))
         sent_base += len(sentences.spans)

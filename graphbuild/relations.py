@@ -35,6 +35,7 @@ class Pattern:
 class Role:
     regex: re.Pattern
     org: str
+    predicate: str  # `leads` for the head of the organisation, `memberOf` for a junior post
 
 
 def _slot_regex(group: str, listed: bool, classes: str) -> str:
@@ -73,9 +74,10 @@ def load_patterns() -> tuple[list[Pattern], list[Role]]:
                                 float(raw.get("confidence", 0.7)), bool(raw.get("inspects")),
                                 raw.get("symmetric_list"), raw.get("implied_subject")))
     roles = [Role(re.compile(rf"(?:^| )(?:the )?{r['title']} (?:, )?(?P<P>⟦(\d+)\|Person[^⟧]*⟧)"),
-                  r["org"]) for r in data["roles"]["implied"]]
+                  r["org"], r.get("predicate", "leads")) for r in data["roles"]["implied"]]
     roles += [Role(re.compile(rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧) (?:, |\( )?(?:is |was |became |as )?"
-                              rf"(?:the )?{r['title']}(?: |$)"), r["org"])
+                              rf"(?:the )?{r['title']}(?: |$)"), r["org"],
+                   r.get("predicate", "leads"))
               for r in data["roles"]["implied"]]
     return patterns, roles
 
@@ -138,8 +140,9 @@ def match_sentence(slotted: str, actors: set[int] | None = None):
 
 
 def match_roles(slotted: str):
-    """Yield (person index, organisation name) for role titles that name the organisation."""
+    """Yield (person index, predicate, organisation name) for role titles that name the
+    organisation."""
     _, roles = load_patterns()
     for role in roles:
         for m in role.regex.finditer(slotted):
-            yield int(m[2]), role.org
+            yield int(m[2]), role.predicate, role.org
