@@ -295,7 +295,7 @@ def test_killed_build_leaves_previous_graph_intact(tmp_path):
     assert exe, "graphbuild is installed editable"
     big = tmp_path / "big"
     big.mkdir()
-    for copy in range(3):  # three renamed copies of the sample: a build of tens of seconds
+    for copy in range(10):  # ten renamed copies: 220,000 words, a build of a minute or more
         for src in sorted(SAMPLE_CORPUS.iterdir()):
             shutil.copyfile(src, big / f"copy{copy}_{src.name}")
     proc = subprocess.Popen([exe, "build", str(big), "--out", str(out), "--no-cache"],
