@@ -195,6 +195,8 @@ def _facts(words_and_slots, actors=None):
      (0, "authoredBy", 5)),
     ([("Person",), "’s", ("Report",), "looked", "at", "prisons"], (2, "authoredBy", 0)),
     ([("Document",), "examined", "the", ("Policy",)], (0, "about", 3)),
+    (["a", "network", "of", "community", "hubs", "in", ("Place",), "supports", "women"],
+     ("salient:ProbationProvider", "operatesIn", 6)),
 ])
 def test_relation_pattern_families(items, expected):
     facts, slotted = _facts(items)
