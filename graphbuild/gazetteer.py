@@ -58,10 +58,14 @@ class Gazetteer:
         return hit
 
     def surface_forms(self):
-        """(entry, form, case_sensitive) for every name and alias, for the entity ruler."""
+        """(entry, form, case_sensitive) for every name and alias, for the entity ruler.
+
+        A person's one-word name (a surname) is matched as written: "Truss", not "truss".
+        """
         for e in self.entries:
             for n in dict.fromkeys((e.name, *e.aliases)):
-                yield e, n, e.case_sensitive or is_acronym(n)
+                yield e, n, (e.case_sensitive or is_acronym(n)
+                             or (e.cls == "Person" and " " not in n))
 
 
 def _entries_from(data: dict, path: str, classes: set[str]) -> list[GazetteerEntry]:

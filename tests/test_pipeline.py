@@ -260,3 +260,10 @@ def test_comments_start_at_the_blog_comment_count():
     text = "Post title\n\nThe CRC runs RARs.\n\n12 comments:\n\n  1. We use OASys.\n"
     assert text[comments_start(text):].startswith("12 comments:")
     assert comments_start("No comments here.") == len("No comments here.")
+
+
+def test_a_distinctive_surname_alone_names_its_person_but_a_common_word_does_not():
+    nlp = load_pipeline(Settings().model)
+    ents = {(e.text, e.ent_id_) for e in nlp("Grayling said it would work. The truss held.").ents}
+    assert ("Grayling", "Chris Grayling") in ents
+    assert not any(text.lower() == "truss" for text, _ in ents)
