@@ -197,6 +197,8 @@ def _facts(words_and_slots, actors=None):
     ([("Document",), "examined", "the", ("Policy",)], (0, "about", 3)),
     (["a", "network", "of", "community", "hubs", "in", ("Place",), "supports", "women"],
      ("salient:ProbationProvider", "operatesIn", 6)),
+    ([("GovernmentBody",), "said", ("Policy",), "had", "been", "a", "failure"],
+     (0, "criticises", 2)),
 ])
 def test_relation_pattern_families(items, expected):
     facts, slotted = _facts(items)
