@@ -10,9 +10,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from .gazetteer import load_gazetteer
-from .mentions import acceptable_name, mentions_from_doc
+from .mentions import acceptable_name, is_never_a_name, mentions_from_doc
 from .names import acronym_of, fold
 from .nlp import ChunkSentences, chunks
 from .ontology import is_a
@@ -45,6 +46,13 @@ def _anaphors():
     return out
 
 
+class SalientEntity(NamedTuple):
+    name: str
+    cls: str
+    gazetteer_key: str | None
+    mentions: int
+
+
 class _Salience:
     """Which entity of each kind the document is about so far (most mentioned, then latest)."""
 
@@ -59,12 +67,7 @@ class _Salience:
         self.last[key] = order
         self.names.setdefault(key, m.gazetteer_key or m.text)
 
-    def count(self, found: tuple[str, str, str | None]) -> int:
-        name, cls, _ = found
-        return next(n for (key, c), n in self.counts.items()
-                    if c == cls and self.names[(key, c)] == name)
-
-    def best(self, cls: str, *keywords: str) -> tuple[str, str, str | None] | None:
+    def best(self, cls: str, *keywords: str) -> SalientEntity | None:
         """The most mentioned entity of `cls`, among those with one of `keywords` in a name."""
         options = []
         for (key, c), n in self.counts.items():
@@ -79,9 +82,9 @@ class _Salience:
             options.append((n, self.last[(key, c)], name, c))
         if not options:
             return None
-        _, _, name, c = max(options)
+        n, _, name, c = max(options)
         gaz = name if name in load_gazetteer().by_name else None
-        return name, c, gaz
+        return SalientEntity(name, c, gaz, n)
 
 
 def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
@@ -114,7 +117,7 @@ def _resolve_anaphors(result: DocExtraction, salience: _Salience) -> None:
                         if target == m.cls and regex.fullmatch(m.text)), None)
         target = salience.best(m.cls, *([keyword] if keyword else []))
         if target is not None:
-            name, cls, gaz = target
+            name, cls, gaz, _ = target
             result.mentions[i] = Mention(m.doc_id, m.start, m.end, name, cls, "anaphor", gaz,
                                          m.sentence)
 
@@ -175,11 +178,11 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     return result
 
 
-def _salient_provider(salience: _Salience, cls: str) -> tuple[str, str, str | None] | None:
+def _salient_provider(salience: _Salience, cls: str) -> SalientEntity | None:
     """A provider named as a CRC beats a division unless the division is far more present,
     and either beats a generic "Probation Service"."""
     crc, division = salience.best(cls, "CRC"), salience.best(cls, "Division")
-    if crc and division and salience.count(division) > 2 * salience.count(crc):
+    if crc and division and division.mentions > 2 * crc.mentions:
         return division
     return crc or division or salience.best(cls)
 
@@ -208,9 +211,9 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_e
             cls = c.subject[8:]
             # A provider named as a CRC or division beats a generic "Probation Service".
             target = _salient_provider(salience, cls)
-            if target is None or target[2] is None:
+            if target is None or target.gazetteer_key is None:
                 continue
-            c = RelationCandidate(c.doc_id, f"gaz:{target[2]}", c.predicate, c.object,
+            c = RelationCandidate(c.doc_id, f"gaz:{target.gazetteer_key}", c.predicate, c.object,
                                   c.sent_start, c.sent_end, c.extractor, c.confidence)
         resolved.append(c)
     result.candidates = resolved
@@ -261,17 +264,11 @@ def _named_interventions(text: str, offset: int, doc_id: str, sent_base: int,
         if any(s < end and start < e for s, e in taken) or not acceptable_name(name,
                                                                                 "Intervention"):
             continue
-        if any(w.lower() in _not_names() for w in name.split()):
+        if any(is_never_a_name(w) for w in name.split()):
             continue
         out.append(Mention(doc_id, offset + start, offset + end, name, "Intervention", "ner",
                            None, sent_base + sentences.index_at(start)))
     return out
-
-
-@lru_cache(maxsize=1)
-def _not_names() -> frozenset[str]:
-    lex = load_yaml("lexicon.yaml")
-    return frozenset(n.lower() for n in [*lex["not_names"], *lex["grades"]])
 
 
 _PRONOUN = re.compile(r"^(?:It|Its|They|Their)$")

@@ -47,6 +47,11 @@ def org_class(name: str) -> str:
     return "Organisation"
 
 
+def is_never_a_name(word: str) -> bool:
+    """Furniture, a grade or a generic word of the lexicon's `not_names`."""
+    return word.lower() in _lexicon()[0]
+
+
 def acceptable_name(name: str, cls: str) -> bool:
     """False for furniture, grades, job titles, redactions, common nouns and noise."""
     not_names, _, _, redactions, _, generic_last, _ = _lexicon()
