@@ -9,9 +9,11 @@
         questions: requests/s, p50, p99 and errors; every question is asked before and
         after the load and must give the same answers (exit code 1 otherwise).
 
-The generated graph has entities of every contract class, relations of every contract
-property (domain and range respected), one reified pko:Assertion per relation,
-pko:SourceDocument nodes with dates and pko:mentions, and the shipped ontology.
+The generated graph is shaped like one that `graphbuild build` writes from a real corpus
+(see `generate`): entities of every contract class, relations of every contract property
+(domain and range respected) repeated across documents as real coverage repeats them, one
+pko:Assertion per evidence record, pko:SourceDocument nodes with dates and pko:mentions,
+the build's pko:nameKey and pko:mentionCount, and the shipped ontology.
 """
 
 from __future__ import annotations
@@ -45,13 +47,36 @@ PROV = "http://www.w3.org/ns/prov#"
 DCT = "http://purl.org/dc/terms/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
-# class: share of the entities
+# The generated graph is shaped like a graph that graphbuild builds from a real corpus,
+# scaled up. Figures measured on the sample graph (data/corpus, 5 documents):
+EVIDENCE_PER_DOCUMENT = 19  # 95 evidence records
+MENTIONS_PER_DOCUMENT = 37  # 184 pko:mentions
+SAMPLE_ENTITIES, SAMPLE_DOCUMENTS = 146, 5
+# New names grow more slowly than the corpus (Heaps' law): the entities of a corpus of
+# n documents number SAMPLE_ENTITIES * (n / SAMPLE_DOCUMENTS) ** HEAPS_EXPONENT.
+HEAPS_EXPONENT = 0.75
+# Relations known in the world, per entity; documents repeat them (as every report on
+# the CRCs repeats who owns them), so most evidence records back an already-seen fact.
+FACTS_PER_ENTITY = 1.5
+# Popularity is Zipf-like: the entity of rank r is picked with weight 1 / r ** exponent.
+ENTITY_ZIPF, FACT_ZIPF = 1.0, 0.8
+
+# class: share of the open classes' entities
 CLASS_WEIGHTS = {
     "Person": 20, "Organisation": 3, "GovernmentBody": 8, "Inspectorate": 1,
     "LocalAuthority": 5, "Court": 3, "ProbationProvider": 8, "Company": 10,
     "VoluntaryOrganisation": 10, "TradeUnion": 1, "ProfessionalBody": 2,
     "MediaOrganisation": 3, "AcademicInstitution": 3, "Policy": 6, "Intervention": 6,
     "Tool": 2, "Document": 3, "Report": 6, "Place": 5,
+}
+# Classes whose real members are few, however large the corpus: at most this many
+# entities (the real bodies plus as many again for name variants left unmerged).
+# Inspectorates: HMI Probation, HMI Prisons, Ofsted, CQC, HMICFRS. Probation providers:
+# 21 CRCs, 7 NPS divisions, 12 regions, 35 trusts, about 150 youth offending teams.
+CLASS_CAPS = {
+    "Inspectorate": 10, "ProbationProvider": 450, "GovernmentBody": 300,
+    "LocalAuthority": 700, "Court": 500, "TradeUnion": 20, "ProfessionalBody": 40,
+    "Tool": 60,
 }
 ORGANISATIONS = ["Organisation", "GovernmentBody", "Inspectorate", "LocalAuthority", "Court",
                  "ProbationProvider", "Company", "VoluntaryOrganisation", "TradeUnion",
@@ -86,79 +111,143 @@ def _lit(text: str, datatype: str | None = None) -> str:
     return f"{quoted}^^<{datatype}>" if datatype else quoted
 
 
-def _skewed(rng: random.Random, pool: list[int]) -> int:
-    """A few entities are very popular, most are rare, as in a real corpus."""
-    return pool[int(len(pool) * rng.random() ** 3)]
+def _zipf_weights(count: int, exponent: float) -> list[float]:
+    """Cumulative weights for random.choices: rank r weighs 1 / r ** exponent."""
+    total, cumulative = 0.0, []
+    for rank in range(1, count + 1):
+        total += rank ** -exponent
+        cumulative.append(total)
+    return cumulative
 
 
-def generate(path: Path, triples: int, seed: int = 7) -> dict:
-    """Write a contract-shaped N-Triples graph of about `triples` triples; return its facts."""
-    import pyoxigraph as ox
+def _entities(rng: random.Random, count: int) -> list[str]:
+    """The class of each entity: the open classes by CLASS_WEIGHTS, the closed ones capped."""
+    classes = rng.choices(list(CLASS_WEIGHTS), weights=list(CLASS_WEIGHTS.values()), k=count)
+    seen: dict[str, int] = {}
+    open_classes = [c for c in CLASS_WEIGHTS if c not in CLASS_CAPS]
+    open_weights = [CLASS_WEIGHTS[c] for c in open_classes]
+    for i, cls in enumerate(classes):
+        seen[cls] = seen.get(cls, 0) + 1
+        if seen[cls] > CLASS_CAPS.get(cls, count):
+            classes[i] = rng.choices(open_classes, weights=open_weights)[0]
+    return classes
 
-    rng = random.Random(seed)
-    n_entities = max(60, triples // 20)
-    n_documents = max(5, triples // 500)
-    n_relations = max(40, int(triples * 0.0686))
-    classes = rng.choices(list(CLASS_WEIGHTS), weights=list(CLASS_WEIGHTS.values()),
-                          k=n_entities)
+
+def _world_facts(rng: random.Random, classes: list[str], count: int) -> list[tuple[int, str, int]]:
+    """Distinct (subject, property, object) facts; popular entities take part in more."""
     by_class: dict[str, list[int]] = {c: [] for c in CLASS_WEIGHTS}
     for i, cls in enumerate(classes):
         by_class[cls].append(i)
+    weights = {c: _zipf_weights(len(pool), ENTITY_ZIPF) for c, pool in by_class.items() if pool}
+    properties = list(RELATIONS)
+    shares = [RELATIONS[p][0] for p in properties]
+    facts: dict[tuple[int, str, int], None] = {}
+    for _ in range(count * 2):
+        if len(facts) == count:
+            break
+        prop = rng.choices(properties, weights=shares)[0]
+        _, domain, range_ = RELATIONS[prop]
+        subject_class = rng.choice([c for c in domain if by_class[c]])
+        object_class = rng.choice([c for c in range_ if by_class[c]])
+        pool = by_class[subject_class]
+        # A document is about, published and written by few: its facts are not Zipf-skewed.
+        subject = (rng.choice(pool) if subject_class in DOCUMENTS
+                   else rng.choices(pool, cum_weights=weights[subject_class])[0])
+        obj = rng.choices(by_class[object_class], cum_weights=weights[object_class])[0]
+        if subject != obj:
+            facts[(subject, prop, obj)] = None
+    order = list(facts)
+    rng.shuffle(order)  # fact popularity does not follow creation order
+    return order
+
+
+def generate(path: Path, triples: int, seed: int = 7) -> dict:
+    """Write a graph of about `triples` triples shaped like graphbuild's; return its facts.
+
+    Documents are written until the size is reached. Each one backs EVIDENCE_PER_DOCUMENT
+    facts drawn from a fixed world of facts by Zipf-like popularity, with one
+    pko:Assertion per evidence record and the direct triple the first time a fact is
+    seen, and mentions MENTIONS_PER_DOCUMENT entities. Every entity mentioned gets its
+    type, label, other names, pko:nameKey and pko:mentionCount, as a build writes them.
+    """
+    import pyoxigraph as ox
+
+    rng = random.Random(seed)
+    ontology = ox.serialize(ox.parse(path=str(ONTOLOGY), format=ox.RdfFormat.TURTLE),
+                            format=ox.RdfFormat.N_TRIPLES).decode()
+    expected_documents = max(SAMPLE_DOCUMENTS, triples // 330)
+    n_entities = int(SAMPLE_ENTITIES * (expected_documents / SAMPLE_DOCUMENTS) ** HEAPS_EXPONENT)
+    classes = _entities(rng, n_entities)
     labels = [f"{cls} {i}" for i, cls in enumerate(classes)]
-    count = 0
+    world = _world_facts(rng, classes, int(n_entities * FACTS_PER_ENTITY))
+    fact_weights = _zipf_weights(len(world), FACT_ZIPF)
+    entity_weights = _zipf_weights(n_entities, ENTITY_ZIPF)
+    popularity = list(range(n_entities))
+    rng.shuffle(popularity)  # popularity across all classes, independent of the id
+    count = ontology.count("\n")
+    facts, mentions, stated = [], [], set()
+    mention_counts = [0] * n_entities
+    entity_triples = 0
     with path.open("w", encoding="utf-8") as out:
-        ontology = ox.serialize(ox.parse(path=str(ONTOLOGY), format=ox.RdfFormat.TURTLE),
-                                format=ox.RdfFormat.N_TRIPLES).decode()
         out.write(ontology)
-        count += ontology.count("\n")
+        while count + entity_triples < triples:
+            doc = len(mentions)
+            date = f"{2010 + doc % 13}-{1 + doc % 12:02d}-{1 + doc % 28:02d}"
+            out.write(f"<{PKD}d{doc}> <{RDF}type> <{PKO}SourceDocument> .\n"
+                      f"<{PKD}d{doc}> <{DCT}identifier> {_lit(f'{doc:05d}.txt')} .\n"
+                      f"<{PKD}d{doc}> <{DCT}title> {_lit(f'Source document {doc}')} .\n"
+                      f"<{PKD}d{doc}> <{DCT}date> {_lit(date, XSD + 'date')} .\n")
+            count += 4
+            mentioned: set[int] = set()
+            for subject, prop, obj in rng.choices(world, cum_weights=fact_weights,
+                                                  k=EVIDENCE_PER_DOCUMENT):
+                a = len(facts)
+                facts.append((subject, prop, obj, doc))
+                mentioned |= {subject, obj}
+                if (subject, prop, obj) not in stated:
+                    stated.add((subject, prop, obj))
+                    out.write(f"<{PK}e{subject}> <{PKO}{prop}> <{PK}e{obj}> .\n")
+                    count += 1
+                sentence = f"{labels[subject]} {prop} {labels[obj]}, according to report {doc}."
+                start = rng.randrange(50_000)
+                node = f"<{PKA}a{a}>"
+                out.write(
+                    f"{node} <{RDF}type> <{PKO}Assertion> .\n"
+                    f"{node} <{RDF}subject> <{PK}e{subject}> .\n"
+                    f"{node} <{RDF}predicate> <{PKO}{prop}> .\n"
+                    f"{node} <{RDF}object> <{PK}e{obj}> .\n"
+                    f"{node} <{PROV}wasDerivedFrom> <{PKD}d{doc}> .\n"
+                    f"{node} <{PKO}evidenceText> {_lit(sentence)} .\n"
+                    f"{node} <{PKO}charStart> {_lit(str(start), XSD + 'integer')} .\n"
+                    f"{node} <{PKO}charEnd> {_lit(str(start + len(sentence)), XSD + 'integer')} .\n"
+                    f"{node} <{PKO}extractor> {_lit('pattern:' + prop)} .\n"
+                    f"{node} <{PKO}confidence> {_lit('0.8', XSD + 'decimal')} .\n"
+                )
+                count += 10
+            while len(mentioned) < MENTIONS_PER_DOCUMENT:
+                mentioned.add(popularity[rng.choices(range(n_entities),
+                                                     cum_weights=entity_weights)[0]])
+            for e in sorted(mentioned):
+                out.write(f"<{PKD}d{doc}> <{PKO}mentions> <{PK}e{e}> .\n")
+                if mention_counts[e] == 0:
+                    entity_triples += 6 if e % 2 == 0 else 4
+                mention_counts[e] += 1
+            count += len(mentioned)
+            mentions.append(mentioned)
         for i, cls in enumerate(classes):
-            out.write(f"<{PK}e{i}> <{RDF}type> <{PKO}{cls}> .\n")
-            out.write(f"<{PK}e{i}> <{RDFS}label> {_lit(labels[i])} .\n")
-            count += 2
-            if i % 2 == 0:
-                out.write(f"<{PK}e{i}> <{SKOS}altLabel> {_lit(f'{cls[:3].upper()}{i}')} .\n")
-                count += 1
-        mentions: list[set[int]] = [set() for _ in range(n_documents)]
-        properties = list(RELATIONS)
-        shares = [RELATIONS[p][0] for p in properties]
-        facts = []
-        for a in range(n_relations):
-            prop = rng.choices(properties, weights=shares)[0]
-            _, domain, rng_classes = RELATIONS[prop]
-            subject = _skewed(rng, by_class[rng.choice([c for c in domain if by_class[c]])])
-            obj = _skewed(rng, by_class[rng.choice([c for c in rng_classes if by_class[c]])])
-            if subject == obj:
+            if not mention_counts[i]:
                 continue
-            doc = rng.randrange(n_documents)
-            mentions[doc] |= {subject, obj}
-            facts.append((subject, prop, obj, doc))
-            sentence = f"{labels[subject]} {prop} {labels[obj]}, according to report {doc}."
-            start = rng.randrange(50_000)
-            node = f"<{PKA}a{a}>"
-            out.write(
-                f"<{PK}e{subject}> <{PKO}{prop}> <{PK}e{obj}> .\n"
-                f"{node} <{RDF}type> <{PKO}Assertion> .\n"
-                f"{node} <{RDF}subject> <{PK}e{subject}> .\n"
-                f"{node} <{RDF}predicate> <{PKO}{prop}> .\n"
-                f"{node} <{RDF}object> <{PK}e{obj}> .\n"
-                f"{node} <{PROV}wasDerivedFrom> <{PKD}d{doc}> .\n"
-                f"{node} <{PKO}evidenceText> {_lit(sentence)} .\n"
-                f"{node} <{PKO}charStart> {_lit(str(start), XSD + 'integer')} .\n"
-                f"{node} <{PKO}charEnd> {_lit(str(start + len(sentence)), XSD + 'integer')} .\n"
-                f"{node} <{PKO}extractor> {_lit('pattern:' + prop)} .\n"
-                f"{node} <{PKO}confidence> {_lit('0.8', XSD + 'decimal')} .\n"
-            )
-            count += 11
-        for d in range(n_documents):
-            date = f"{2010 + d % 13}-{1 + d % 12:02d}-{1 + d % 28:02d}"
-            out.write(f"<{PKD}d{d}> <{RDF}type> <{PKO}SourceDocument> .\n"
-                      f"<{PKD}d{d}> <{DCT}identifier> {_lit(f'{d:05d}.txt')} .\n"
-                      f"<{PKD}d{d}> <{DCT}title> {_lit(f'Source document {d}')} .\n"
-                      f"<{PKD}d{d}> <{DCT}date> {_lit(date, XSD + 'date')} .\n")
-            for e in sorted(mentions[d]):
-                out.write(f"<{PKD}d{d}> <{PKO}mentions> <{PK}e{e}> .\n")
-            count += 4 + len(mentions[d])
-    return {"triples": count, "labels": labels, "facts": facts, "mentions": mentions}
+            names = [labels[i]] + ([f"{cls[:3].upper()}{i}"] if i % 2 == 0 else [])
+            out.write(f"<{PK}e{i}> <{RDF}type> <{PKO}{cls}> .\n"
+                      f"<{PK}e{i}> <{RDFS}label> {_lit(names[0])} .\n"
+                      f"<{PK}e{i}> <{PKO}mentionCount> "
+                      f"{_lit(str(mention_counts[i]), XSD + 'integer')} .\n")
+            for name in names[1:]:
+                out.write(f"<{PK}e{i}> <{SKOS}altLabel> {_lit(name)} .\n")
+            for name in names:
+                out.write(f"<{PK}e{i}> <{PKO}nameKey> {_lit(name.lower())} .\n")
+    return {"triples": count + entity_triples, "labels": labels, "facts": facts,
+            "mentions": mentions}
 
 
 def question_params(graph: dict) -> dict[str, dict[str, str]]:

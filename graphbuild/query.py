@@ -4,6 +4,8 @@ A stored question is a `.rq` file in graphbuild/queries/ whose leading comments 
 `# title:`, `# description:` and `# param: NAME: what it is` for each parameter. A
 parameter is bound as an RDF literal by the engine and is projected by the query
 (Oxigraph substitutes only projected variables); the runner hides those echo columns.
+A query may also project `?NAMEKey`: the runner binds it to the parameter's
+lower-cased form, to be matched against pko:nameKey (see `key_bindings`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 import click
 
 from .namespaces import PREFIXES
+from .rdfgraph import name_key
 from .store import (
     DEFAULT_ENGINE,
     ENGINES,
@@ -148,12 +151,23 @@ def check_params(question: StoredQuestion | None, params: Mapping[str, str]) -> 
         raise QuestionError(f"question {question.name!r}: {'; '.join(problems)} (usage: {usage})")
 
 
+def key_bindings(text: str, params: Mapping[str, str]) -> dict[str, str]:
+    """`?NAMEKey` for each parameter NAME the query uses it for: the value's pko:nameKey form.
+
+    SPARQL cannot look a computed value up in an index (Oxigraph would compare every
+    key), so the lower-cased form is computed here and bound like the parameter itself.
+    """
+    return {f"{name}Key": name_key(value) for name, value in params.items()
+            if re.search(rf"\?{re.escape(name)}Key\b", text)}
+
+
 def run(engine, text: str, params: Mapping[str, str] | None = None,
         question: StoredQuestion | None = None, max_rows: int | None = None) -> QueryResult:
     """Run a query with its parameters bound as literals; parameter echo columns are hidden."""
     params = dict(params or {})
     check_params(question, params)
-    return engine.run(text, params, max_rows).without(params)
+    bindings = {**params, **key_bindings(text, params)}
+    return engine.run(text, bindings, max_rows).without(bindings)
 
 
 # ---- output formats ---------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
@@ -19,6 +20,11 @@ def new_graph() -> Graph:
     return g
 
 
+def name_key(name: str) -> str:
+    """The pko:nameKey form of a name: lower-cased (casefold) with spaces normalised."""
+    return " ".join(name.split()).casefold()
+
+
 def assertion_iri(a: Assertion) -> URIRef:
     key = "\x1f".join([a.subject, a.predicate, a.object, a.doc_id, str(a.char_start),
                        str(a.char_end), a.extractor])
@@ -31,12 +37,16 @@ def build_graph(docs: list[SourceText], entities: dict[str, Entity],
     g = new_graph()
     for triple in ontology_graph():
         g.add(triple)
+    mention_counts = Counter(key for keys in mentions_by_doc.values() for key in keys)
     for e in entities.values():
         node = PK[e.key]
         g.add((node, RDF.type, PKO[e.cls]))
         g.add((node, RDFS.label, Literal(e.label)))
         for alias in e.aliases:
             g.add((node, SKOS.altLabel, Literal(alias)))
+        for key in {name_key(name) for name in (e.label, *e.aliases)}:
+            g.add((node, PKO.nameKey, Literal(key)))
+        g.add((node, PKO.mentionCount, Literal(mention_counts[e.key], datatype=XSD.integer)))
     for d in docs:
         node = PKD[d.doc_id]
         g.add((node, RDF.type, PKO.SourceDocument))

@@ -2,7 +2,7 @@
 
 The parameters are picked from the sample-corpus graph (so that every question that takes
 one has a non-empty answer); some are given in another case than the graph's, to exercise
-the case-insensitive fallback of the name lookups.
+the lookups through pko:nameKey.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from graphbuild.query import run, stored_questions
+from graphbuild.query import key_bindings, run, stored_questions
+from graphbuild.rdfgraph import name_key
 from graphbuild.store import ENGINES, Term, load_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,3 +138,33 @@ def test_directly_matched_terms_have_no_sub_terms_in_the_ontology():
             below = set(ontology.subjects(link, pko[name]))
             assert not below, (f"pko.ttl declares {sorted(below)} below pko:{name}: add them "
                                "to the stored questions that match pko:" + name)
+
+
+def test_key_bindings_lower_case_the_parameters_a_query_uses():
+    text = "SELECT ?name ?nameKey ?other WHERE { ?e pko:nameKey ?nameKey }"
+    assert key_bindings(text, {"name": "  HM  Inspectorate of PROBATION ", "other": "X"}) == {
+        "nameKey": "hm inspectorate of probation"}
+    assert key_bindings("SELECT ?name ?nameKeys WHERE {}", {"name": "A"}) == {}
+
+
+def test_every_name_of_an_entity_has_its_key(engines):
+    """pko:nameKey holds exactly the lower-cased label and other names, for every entity."""
+    store = engines["oxigraph"]
+    names = store.run("SELECT ?e ?n WHERE { { ?e rdfs:label ?n } UNION { ?e skos:altLabel ?n } "
+                      "FILTER(STRSTARTS(STR(?e), STR(pk:))) }", {}, None).rows
+    keys = store.run("SELECT ?e ?k WHERE { ?e pko:nameKey ?k }", {}, None).rows
+    expected = {(e.value, name_key(n.value)) for e, n in names}
+    assert expected and {(e.value, k.value) for e, k in keys} == expected
+
+
+def test_most_mentioned_agrees_with_counting_the_mentions(engines):
+    """The stored pko:mentionCount and the question's threshold give the true top 25."""
+    question = stored_questions()["most-mentioned"]
+    for store in engines.values():
+        mentions = store.run("SELECT ?d ?e WHERE { ?d pko:mentions ?e }", {}, None).rows
+        counts = Counter(e.value for _, e in mentions)
+        expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:25]
+        result = run(store, question.text, {}, question)
+        column = {v: i for i, v in enumerate(result.variables)}
+        got = [(r[column["entity"]].value, int(r[column["documents"]].value)) for r in result.rows]
+        assert got == expected
