@@ -161,6 +161,16 @@ def _world_facts(rng: random.Random, classes: list[str], count: int) -> list[tup
     return order
 
 
+def _names(i: int, cls: str, label: str) -> list[str]:
+    """An entity's label, and a short other name for every second one."""
+    return [label] + ([f"{cls[:3].upper()}{i}"] if i % 2 == 0 else [])
+
+
+def _entity_triple_count(names: list[str]) -> int:
+    """Type, label, mention count, an altLabel per other name and a nameKey per name."""
+    return 3 + 2 * len(names) - 1
+
+
 def generate(path: Path, triples: int, seed: int = 7) -> dict:
     """Write a graph of about `triples` triples shaped like graphbuild's; return its facts.
 
@@ -171,6 +181,8 @@ def generate(path: Path, triples: int, seed: int = 7) -> dict:
     type, label, other names, pko:nameKey and pko:mentionCount, as a build writes them.
     """
     import pyoxigraph as ox
+
+    from graphbuild.rdfgraph import name_key
 
     rng = random.Random(seed)
     ontology = ox.serialize(ox.parse(path=str(ONTOLOGY), format=ox.RdfFormat.TURTLE),
@@ -230,14 +242,14 @@ def generate(path: Path, triples: int, seed: int = 7) -> dict:
             for e in sorted(mentioned):
                 out.write(f"<{PKD}d{doc}> <{PKO}mentions> <{PK}e{e}> .\n")
                 if mention_counts[e] == 0:
-                    entity_triples += 6 if e % 2 == 0 else 4
+                    entity_triples += _entity_triple_count(_names(e, classes[e], labels[e]))
                 mention_counts[e] += 1
             count += len(mentioned)
             mentions.append(mentioned)
         for i, cls in enumerate(classes):
             if not mention_counts[i]:
                 continue
-            names = [labels[i]] + ([f"{cls[:3].upper()}{i}"] if i % 2 == 0 else [])
+            names = _names(i, cls, labels[i])
             out.write(f"<{PK}e{i}> <{RDF}type> <{PKO}{cls}> .\n"
                       f"<{PK}e{i}> <{RDFS}label> {_lit(names[0])} .\n"
                       f"<{PK}e{i}> <{PKO}mentionCount> "
@@ -245,7 +257,7 @@ def generate(path: Path, triples: int, seed: int = 7) -> dict:
             for name in names[1:]:
                 out.write(f"<{PK}e{i}> <{SKOS}altLabel> {_lit(name)} .\n")
             for name in names:
-                out.write(f"<{PK}e{i}> <{PKO}nameKey> {_lit(name.lower())} .\n")
+                out.write(f"<{PK}e{i}> <{PKO}nameKey> {_lit(name_key(name))} .\n")
     return {"triples": count + entity_triples, "labels": labels, "facts": facts,
             "mentions": mentions}
 
