@@ -2,6 +2,7 @@
 # Install everything the test suite needs on a fresh Debian machine, then run it.
 # System packages: chromium (browser tests), raptor2-utils (rapper, an independent
 # RDF parser), virtuoso-opensource (a real triple store for `graphbuild push`).
+# Python packages go into a fresh virtual environment in .ci-venv/ (see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,5 +17,15 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}"
 fi
 
-python3 -m pip install -q -e ".[dev,dask]"
-python3 -m pytest -q -ra "$@"
+# Python packages: a new virtual environment, made afresh on every run, so that the tests see
+# exactly what pyproject.toml declares and nothing this machine's Python happens to have.
+# Needs Python 3.11+ as python3 (the version pyproject.toml requires).
+VENV="$PWD/.ci-venv"
+python3 -m venv --clear "$VENV"
+"$VENV/bin/python" -m pip install -q -e ".[dev,dask]"
+# Tests that run the `graphbuild` console script find the one in this environment.
+export PATH="$VENV/bin:$PATH"
+export VIRTUAL_ENV="$VENV"
+unset PYTHONHOME PYTHONPATH
+"$VENV/bin/python" -m pip check
+"$VENV/bin/python" -m pytest -q -ra "$@"
