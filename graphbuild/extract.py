@@ -18,6 +18,7 @@ from .names import acronym_of, fold
 from .nlp import ChunkSentences, chunks
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
+from .frames import match_frames
 from .relations import match_roles, match_sentence, slot_sentence
 from .resources import load_yaml
 
@@ -162,7 +163,9 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             slotted = slot_sentence(tokens, in_sent)
             ev_start, ev_end = _trim(doc.text, s_start, s_end)
             actors = {i for i, *_ in in_sent if result.mentions[i].source != "unresolved"}
-            for s, p, o, rule, conf, inspects in match_sentence(slotted, actors):
+            found_facts = list(match_sentence(slotted, actors))
+            found_facts += match_frames(sent, offset, in_sent)
+            for s, p, o, rule, conf, inspects in found_facts:
                 result.candidates.append(RelationCandidate(doc.doc_id, s, p, o, ev_start,
                                                            ev_end, rule, conf))
                 if inspects:

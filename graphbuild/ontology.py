@@ -67,3 +67,34 @@ def class_ancestors() -> dict[str, frozenset[str]]:
 
 def is_a(cls: str, wanted: str) -> bool:
     return wanted in class_ancestors().get(cls, frozenset({cls}))
+
+
+# A report published by the subject about the object (scored through pko:Report nodes).
+REPORT_ABOUT_DOMAIN = frozenset({"Organisation", "Person"})
+REPORT_ABOUT_RANGE = frozenset({"Organisation", "Person", "Policy", "Intervention", "Tool"})
+
+
+def _class_set(g: Graph, node) -> frozenset[str]:
+    """The pko classes a domain or range names: one class or an owl:unionOf list."""
+    members = list(g.items(g.value(node, OWL.unionOf))) if g.value(node, OWL.unionOf) else [node]
+    return frozenset(n for n in (_local(m) for m in members) if n)
+
+
+@lru_cache(maxsize=None)
+def property_domain_range(name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The classes a property's subject and object may have, from the ontology.
+
+    Raises KeyError for a name that is neither a declared relation nor `reportAbout`.
+    """
+    if name == "reportAbout":
+        return REPORT_ABOUT_DOMAIN, REPORT_ABOUT_RANGE
+    if name not in relation_properties():
+        raise KeyError(name)
+    g = ontology_graph()
+    prop = PKO[name]
+    chain = [prop, *g.transitive_objects(prop, RDFS.subPropertyOf)]
+    domain = next((d for p in chain if (d := g.value(p, RDFS.domain)) is not None), None)
+    range_ = next((r for p in chain if (r := g.value(p, RDFS.range)) is not None), None)
+    everything = entity_classes()
+    return (_class_set(g, domain) if domain is not None else everything,
+            _class_set(g, range_) if range_ is not None else everything)

@@ -1,0 +1,361 @@
+"""Stage 6: relation frames matched over the dependency parse (ontology/frames.yaml).
+
+A frame names a property, the words that trigger it (verb lemmas, nouns) and the grammatical
+roles that fill the fact's subject and object: `agent` (who does it, active or passive),
+`patient` (what it is done to), `self` (the thing a noun such as "owner" refers to), `poss`,
+`prep:of`, `holder` (who holds a "contract"), `clause` (the subject of a reported clause),
+chained with `>` ("agent>poss": the publisher of the report that did it). Coordination gives
+the fact to every member of a list, relative clauses and reduced relatives point at their
+antecedent, and the contract's domain and range (ontology/pko.ttl) decide which mention may
+fill which role. The rules are data; this module only reads the parse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from spacy.tokens import Span, Token
+
+from .ontology import class_ancestors, property_domain_range
+from .resources import ResourceError, load_yaml, ontology_dir
+
+RELATIVE_PRONOUNS = {"which", "who", "that", "whom", "whose"}
+SUBJECT_DEPS = {"nsubj", "csubj"}
+PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
+# Links inside one noun phrase that still name the same thing: "the Purple Futures
+# consortium", "Interserve, the support-services group", "A, B and C".
+SAME_THING_DEPS = {"compound", "appos", "conj"}
+ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr"}
+
+
+@dataclass(frozen=True)
+class Frame:
+    id: str
+    predicate: str
+    verbs: tuple[tuple[str, ...], ...]  # each trigger as its words: ("take", "over")
+    nouns: tuple[tuple[str, ...], ...]
+    subject: tuple[tuple[str, ...], ...]  # role paths: ("agent", "poss")
+    object: tuple[tuple[str, ...], ...]
+    subject_classes: frozenset[str]
+    object_classes: frozenset[str]
+    requires: frozenset[str]  # words one of which the trigger's clause must hold
+    pairwise: bool  # subject and object are members of one list: each pair is a fact
+    confidence: float
+    inspects: bool  # a reportAbout whose publisher also inspects the object
+
+
+def _words(triggers, where: str) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(triggers, list):
+        raise ResourceError(f"{where}: triggers must be a list")
+    return tuple(tuple(str(t).lower().split()) for t in triggers)
+
+
+def _roles(spec, where: str) -> tuple[tuple[str, ...], ...]:
+    paths = []
+    for path in (spec if isinstance(spec, list) else [spec]):
+        steps = tuple(str(path).split(">"))
+        for step in steps:
+            if step not in ROLES and not step.startswith("prep:"):
+                raise ResourceError(f"{where}: unknown role {step!r} (roles: {sorted(ROLES)}, "
+                                    "prep:WORD)")
+        paths.append(steps)
+    return tuple(paths)
+
+
+def _classes(names, default: frozenset[str], where: str) -> frozenset[str]:
+    if names is None:
+        return default
+    known = class_ancestors()
+    for n in names:
+        if n not in known:
+            raise ResourceError(f"{where}: unknown class {n!r}")
+    return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def load_frames() -> tuple[Frame, ...]:
+    path = ontology_dir() / "frames.yaml"
+    data = load_yaml("frames.yaml")
+    verdicts = {w.lower() for w in data.get("verdicts", [])}
+    frames = []
+    for n, raw in enumerate(data.get("frames") or []):
+        where = f"{path}: frame {raw.get('id', n)!r}"
+        predicate = raw.get("predicate")
+        try:
+            domain, range_ = property_domain_range(predicate)
+        except KeyError:
+            raise ResourceError(f"{where}: unknown predicate {predicate!r}") from None
+        if not (raw.get("verbs") or raw.get("nouns")):
+            raise ResourceError(f"{where}: needs verbs or nouns")
+        requires = raw.get("requires")
+        frames.append(Frame(
+            id=raw.get("id", f"{predicate}-{n}"), predicate=predicate,
+            verbs=_words(raw.get("verbs", []), where), nouns=_words(raw.get("nouns", []), where),
+            subject=_roles(raw.get("subject", "agent"), where),
+            object=_roles(raw.get("object", "patient"), where),
+            subject_classes=_classes(raw.get("subject_classes"), domain, where),
+            object_classes=_classes(raw.get("object_classes"), range_, where),
+            requires=frozenset(verdicts if requires == "verdict" else requires or ()),
+            pairwise=bool(raw.get("pairwise")), confidence=float(raw.get("confidence", 0.7)),
+            inspects=bool(raw.get("inspects"))))
+    return tuple(frames)
+
+
+@lru_cache(maxsize=1)
+def _trigger_index() -> dict[tuple[str, str], list[tuple[Frame, tuple[str, ...]]]]:
+    """(part of speech, head word) → the frames it may trigger, with the whole trigger."""
+    index: dict[tuple[str, str], list] = {}
+    for f in load_frames():
+        for words in f.verbs:
+            index.setdefault(("v", words[0]), []).append((f, words))
+        for words in f.nouns:
+            index.setdefault(("n", words[-1]), []).append((f, words))
+    return index
+
+
+# --- reading the parse ----------------------------------------------------------------------
+
+def _is_verb(t: Token) -> bool:
+    return t.pos_ in ("VERB", "AUX") or t.dep_ in ("ROOT", "relcl", "acl", "advcl", "xcomp",
+                                                     "ccomp", "pcomp") and t.tag_.startswith("VB")
+
+
+def _passive(t: Token) -> bool:
+    if any(c.dep_ in PASSIVE_SUBJECT_DEPS or c.dep_ == "auxpass" for c in t.children):
+        return True
+    return t.dep_ == "acl" and t.tag_ == "VBN"  # "the CRC, owned by Seetec,"
+
+
+def _antecedent(t: Token) -> Token:
+    """A relative pronoun stands for the noun its clause modifies."""
+    if t.lower_ in RELATIVE_PRONOUNS:
+        clause = next((a for a in t.ancestors if a.dep_ == "relcl"), None)
+        if clause is not None:
+            return clause.head
+    return t
+
+
+def _children(t: Token, deps: set[str]) -> list[Token]:
+    return [c for c in t.children if c.dep_ in deps]
+
+
+def _verb_agent(v: Token) -> list[Token]:
+    if _passive(v):
+        return [p for a in _children(v, {"agent"}) for p in _children(a, {"pobj"})]
+    subj = _children(v, SUBJECT_DEPS)
+    if subj:
+        return [_antecedent(s) for s in subj]
+    if v.dep_ == "relcl":
+        return [v.head]
+    if v.dep_ == "conj" and _is_verb(v.head):
+        return _verb_agent(v.head)  # "X bought A and sold B"
+    if v.dep_ in ("xcomp", "advcl") and _is_verb(v.head):
+        return _verb_agent(v.head)  # "X decided to buy Y", "X said, describing Y ..."
+    if v.dep_ == "acl" and not _passive(v):
+        return [v.head]  # "a consortium owning three CRCs"
+    return []
+
+
+def _verb_patient(v: Token) -> list[Token]:
+    if _passive(v):
+        subj = _children(v, PASSIVE_SUBJECT_DEPS)
+        if subj:
+            return [_antecedent(s) for s in subj]
+        if v.dep_ in ("acl", "relcl"):
+            return [v.head]
+        if v.dep_ == "conj" and _is_verb(v.head):
+            return _verb_patient(v.head)
+        return []
+    objs = _children(v, {"dobj", "dative", "oprd"})
+    if not objs and v.dep_ == "relcl" and _children(v, SUBJECT_DEPS):
+        return [v.head]  # "the CRC, which Seetec bought"
+    return [_antecedent(o) for o in objs]
+
+
+def _noun_self(n: Token) -> list[Token]:
+    """What a noun such as "owner" or "consortium" refers to in its sentence."""
+    out = [c for c in n.children if c.dep_ == "appos"]
+    if n.dep_ == "appos":
+        out.append(n.head)
+    if n.dep_ in ("attr", "acomp", "oprd"):  # "X is the owner of Y", "X became a member"
+        out += [_antecedent(s) for s in _children(n.head, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
+    if n.dep_ == "pobj" and n.head.lower_ == "as" and _is_verb(n.head.head):
+        v = n.head.head  # "X, as the owner of Y" / "X was named as owner of Y"
+        out += _verb_patient(v) if _passive(v) else _verb_agent(v)
+    return out
+
+
+def _holder(n: Token) -> list[Token]:
+    """Who holds a contract, a grant, an office: the doer of the verb it hangs from."""
+    head = n.head
+    if n.dep_ == "pobj":
+        head = head.head
+    if head is n:
+        return []
+    if _is_verb(head):
+        if n.dep_ == "dobj" and _passive(head):
+            return _verb_patient(head)  # "X was awarded the contract"
+        return _verb_agent(head)
+    return [head]
+
+
+def _clause_subjects(v: Token) -> list[Token]:
+    """The subjects of what a verb reports: "she said [the reforms had failed]"."""
+    return [_antecedent(s) for c in _children(v, {"ccomp", "xcomp", "advcl"})
+            for s in _children(c, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
+
+
+def _step(t: Token, step: str, verb: bool) -> list[Token]:
+    if step == "agent":
+        return _verb_agent(t) if verb else _children(t, {"poss"}) + [
+            p for a in _children(t, {"prep", "agent"}) if a.lower_ == "by"
+            for p in _children(a, {"pobj"})]
+    if step == "patient":
+        return _verb_patient(t) if verb else []
+    if step == "self":
+        return _noun_self(t)
+    if step == "poss":
+        return _children(t, {"poss"})
+    if step == "compound":
+        return _children(t, {"compound", "nmod", "amod"})
+    if step == "holder":
+        return _holder(t)
+    if step == "clause":
+        return _clause_subjects(t)
+    if step == "head":
+        return [t.head] if t.head is not t else []
+    if step == "attr":
+        return _children(t, {"attr", "oprd"})
+    word = step[5:]  # prep:WORD
+    found = [p for c in t.children if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word
+             for p in c.children if p.dep_ in ("pobj", "pcomp")]
+    if word == "as":  # "rated X as inadequate" hangs the verdict off the verb
+        found += [c for c in t.children if c.dep_ in ("advcl", "oprd")]
+    return found
+
+
+def _role_tokens(trigger: Token, paths, verb: bool, extra: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    for path in paths:
+        tokens = [trigger]
+        for i, step in enumerate(path):
+            tokens = [r for t in tokens for r in _step(t, step, verb if i == 0 else _is_verb(t))]
+            if i == 0 and step == "patient":  # "work for X": the trigger's own preposition
+                tokens += extra
+            elif i == 0 and step.startswith("prep:"):
+                tokens += [p for p in extra if _prep_word(p) == step[5:]]
+        out += tokens
+    return out
+
+
+def _prep_word(pobj: Token) -> str | None:
+    return pobj.head.lower_ if pobj.dep_ == "pobj" else None
+
+
+def _same_thing(t: Token) -> list[Token]:
+    """A filler token and the tokens of its noun phrase that name the same thing or a list."""
+    seen, todo = [], [t]
+    while todo:
+        x = todo.pop()
+        if x in seen:
+            continue
+        seen.append(x)
+        todo += [c for c in x.children if c.dep_ in SAME_THING_DEPS]
+        # "A with B and C" as one list of partners: "brings together A with B"
+        todo += [p for c in x.children if c.dep_ == "prep" and c.lower_ in ("with", "and")
+                 for p in c.children if p.dep_ == "pobj"]
+    return seen
+
+
+# --- matching -------------------------------------------------------------------------------
+
+def _trigger_matches(t: Token, words: tuple[str, ...], verb: bool) -> tuple[bool, list[Token]]:
+    """Whether the trigger's other words are there; a verb's final particle or preposition
+    ("took over", "look at") brings its object with it."""
+    if len(words) == 1:
+        return True, []
+    if verb:
+        extra: list[Token] = []
+        rest = list(words[1:])
+        for c in t.children:
+            if rest and c.lower_ == rest[0] and c.dep_ in ("prt", "prep", "advmod", "dobj",
+                                                           "agent", "dative"):
+                rest.pop(0)
+                extra += [p for p in c.children if p.dep_ == "pobj"]
+        return not rest, extra
+    left = [c.lower_ for c in t.lefts if c.dep_ in ("compound", "amod", "nmod")]
+    left += [t.lower_ if t.lemma_ == "" else t.lemma_.lower()]
+    return tuple(left[-len(words):]) == words, []
+
+
+def _classes_ok(cls: str, allowed: frozenset[str]) -> bool:
+    return bool(class_ancestors().get(cls, frozenset({cls})) & allowed)
+
+
+def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, str]]
+                 ) -> Iterator[tuple[int, str, int, str, float, bool]]:
+    """Yield (subject index, predicate, object index, extractor, confidence, inspects) for
+    the frames of one parsed sentence; `mentions` are (index, start, end, class) in document
+    offsets, `offset` the document offset of the sentence's Doc."""
+    if len(mentions) < 2:
+        return
+    index = _trigger_index()
+    at: dict[int, list[tuple[int, str]]] = {}  # token index → mentions it is the head of
+    inside: dict[int, list[tuple[int, str]]] = {}
+    for idx, start, end, cls in mentions:
+        tokens = [t for t in sent if start <= offset + t.idx < end]
+        if not tokens:
+            continue
+        heads = [t for t in tokens if not (start <= offset + t.head.idx < end) or t.head is t]
+        for h in heads[:1]:
+            at.setdefault(h.i, []).append((idx, cls))
+        for t in tokens:
+            inside.setdefault(t.i, []).append((idx, cls))
+    seen = set()
+    for t in sent:
+        lemma = (t.lemma_ or t.lower_).lower()
+        verb = _is_verb(t)
+        options = index.get(("v" if verb else "n", lemma), [])
+        if not options and t.lower_ != lemma:
+            options = index.get(("v" if verb else "n", t.lower_), [])
+        for frame, words in options:
+            ok, extra = _trigger_matches(t, words, verb)
+            if not ok:
+                continue
+            if frame.requires and not _says(t, frame.requires):
+                continue
+            subjects = _fillers(_role_tokens(t, frame.subject, verb, extra), at, inside,
+                                frame.subject_classes)
+            if frame.pairwise:
+                pairs = [(a, b) for a in subjects for b in subjects if a < b]
+            else:
+                objects = _fillers(_role_tokens(t, frame.object, verb, extra), at, inside,
+                                   frame.object_classes)
+                pairs = [(s, o) for s in subjects for o in objects if s != o]
+            for s, o in pairs:
+                key = (s, frame.predicate, o)
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield s, frame.predicate, o, f"frame:{frame.id}", frame.confidence, frame.inspects
+
+
+def _says(t: Token, words: frozenset[str]) -> bool:
+    """Whether the trigger's clause holds one of `words` (a phrase counts as written)."""
+    subtree = list(t.subtree)
+    if any(x.lower_ in words or x.lemma_.lower() in words for x in subtree):
+        return True
+    text = " ".join(x.lower_ for x in subtree)
+    return any(" " in w and f" {w} " in f" {text} " for w in words)
+
+
+def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str]) -> list[int]:
+    out: list[int] = []
+    for t in tokens:
+        for x in _same_thing(t):
+            for idx, cls in at.get(x.i, []) or (inside.get(x.i, []) if x is t else []):
+                if idx not in out and _classes_ok(cls, allowed):
+                    out.append(idx)
+    return out
