@@ -140,6 +140,10 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             salience.add(m, len(result.mentions))
         found += _anaphor_mentions(text, offset, doc.doc_id, sent_base, taken, sentences)
         found += _pronoun_mentions(offset, doc.doc_id, sent_base, found, sentences)
+        pronouns = _inner_pronoun_mentions(sdoc, offset, doc.doc_id, sent_base,
+                                           result.mentions + found, sentences)
+        frame_only = {m.start for m in pronouns}  # the regex patterns read them as words
+        found += pronouns
         found += _named_interventions(text, offset, doc.doc_id, sent_base, found, sentences)
         found += _acronym_definitions(text, offset, found)
         found.sort(key=lambda m: m.start)
@@ -160,7 +164,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                 continue
             tokens = [(offset + t.idx, offset + t.idx + len(t.text), t.text) for t in sent
                       if not t.is_space]
-            slotted = slot_sentence(tokens, in_sent)
+            slotted = slot_sentence(tokens, [x for x in in_sent if x[1] not in frame_only])
             ev_start, ev_end = _trim(doc.text, s_start, s_end)
             actors = {i for i, *_ in in_sent if result.mentions[i].source != "unresolved"}
             found_facts = list(match_sentence(slotted, actors))
@@ -298,6 +302,44 @@ def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
         start = offset + first.idx
         out.append(Mention(doc_id, start, start + len(first.text), a.text, a.cls, "anaphor",
                            a.gazetteer_key, sent_base + i))
+    return out
+
+
+# Pronouns inside a sentence, by the class of what they stand for. First-person ones in an
+# organisation's own text stand for that organisation ("our offices in Leeds").
+_INNER_PRONOUNS = {"it": "Organisation", "its": "Organisation", "their": "Organisation",
+                   "he": "Person", "she": "Person", "his": "Person", "her": "Person"}
+_FIRST_PERSON = {"we", "our", "us"}
+
+
+def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mention],
+                            sentences: ChunkSentences) -> list[Mention]:
+    """'its', 'she', 'our' anywhere but a sentence's first word: the nearest entity of the
+    right kind before it, at most two sentences back; 'we'/'our' the organisation the
+    document is most about (resolved once the whole document is read)."""
+    out = []
+    for t in sdoc:
+        lower = t.lower_
+        if t.pos_ != "PRON" or (lower not in _INNER_PRONOUNS and lower not in _FIRST_PERSON):
+            continue
+        start = offset + t.idx
+        sent = sent_base + sentences.index_at(t.idx)
+        if any(m.start <= start < m.end for m in before):
+            continue  # already a mention ("It" opening a sentence)
+        if lower in _FIRST_PERSON:
+            out.append(Mention(doc_id, start, start + len(t.text), t.text, "Organisation",
+                               "unresolved", None, sent))
+            continue
+        if t.i == t.sent.start:
+            continue  # sentence openers are _pronoun_mentions'
+        wanted = _INNER_PRONOUNS[lower]
+        options = [m for m in before if m.end <= start and m.sentence >= sent - 2
+                   and m.source not in ("unresolved",) and is_a(m.cls, wanted)]
+        if not options:
+            continue
+        a = max(options, key=lambda m: m.start)
+        out.append(Mention(doc_id, start, start + len(t.text), a.text, a.cls, "anaphor",
+                           a.gazetteer_key, sent))
     return out
 
 

@@ -27,7 +27,10 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 # Links inside one noun phrase that still name the same thing: "the Purple Futures
 # consortium", "Interserve, the support-services group", "A, B and C".
 SAME_THING_DEPS = {"compound", "appos", "conj"}
-ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr"}
+ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
+         "modifier", "where"}
+# Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
+LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,8 @@ def _verb_patient(v: Token) -> list[Token]:
     objs = _children(v, {"dobj", "dative", "oprd"})
     if not objs and v.dep_ == "relcl" and _children(v, SUBJECT_DEPS):
         return [v.head]  # "the CRC, which Seetec bought"
+    if not objs and v.dep_ == "conj" and _is_verb(v.head):
+        return _verb_patient(v.head)  # "which X owned and Y now runs"
     return [_antecedent(o) for o in objs]
 
 
@@ -228,6 +233,12 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return [t.head] if t.head is not t else []
     if step == "attr":
         return _children(t, {"attr", "oprd"})
+    if step == "modifier":  # "criticised Seetec's handling", "the way TR squeezed ..."
+        return (_children(t, {"poss", "compound"}) + _step(t, "prep:of", False)
+                + [s for c in _children(t, {"relcl", "acl"}) for s in _children(c, SUBJECT_DEPS)])
+    if step == "where":  # "Wales, where the Division works closely with ..."
+        return [t.head] if t.dep_ == "relcl" and any(
+            c.lower_ == "where" for c in t.children) else []
     word = step[5:]  # prep:WORD
     found = [p for c in t.children if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word
              for p in c.children if p.dep_ in ("pobj", "pcomp")]
@@ -263,6 +274,10 @@ def _same_thing(t: Token) -> list[Token]:
             continue
         seen.append(x)
         todo += [c for c in x.children if c.dep_ in SAME_THING_DEPS]
+        if x.dep_ == "appos":  # "Purple Futures, a partnership led by ..."
+            todo.append(x.head)
+        todo += [p for c in x.children if c.dep_ == "prep" and c.lower_ in LIST_PREPOSITIONS
+                 for p in c.children if p.dep_ == "pobj"]
         # "A with B and C" as one list of partners: "brings together A with B"
         todo += [p for c in x.children if c.dep_ == "prep" and c.lower_ in ("with", "and")
                  for p in c.children if p.dep_ == "pobj"]
@@ -274,7 +289,7 @@ def _same_thing(t: Token) -> list[Token]:
 def _trigger_matches(t: Token, words: tuple[str, ...], verb: bool) -> tuple[bool, list[Token]]:
     """Whether the trigger's other words are there; a verb's final particle or preposition
     ("took over", "look at") brings its object with it."""
-    if len(words) == 1:
+    if len(words) == 1 or words == ("*",):
         return True, []
     if verb:
         extra: list[Token] = []
@@ -317,9 +332,10 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
     for t in sent:
         lemma = (t.lemma_ or t.lower_).lower()
         verb = _is_verb(t)
-        options = index.get(("v" if verb else "n", lemma), [])
-        if not options and t.lower_ != lemma:
-            options = index.get(("v" if verb else "n", t.lower_), [])
+        kind = "v" if verb else "n"
+        options = index.get((kind, lemma), []) or index.get((kind, t.lower_), [])
+        if verb:
+            options = options + index.get(("v", "*"), [])
         for frame, words in options:
             ok, extra = _trigger_matches(t, words, verb)
             if not ok:
@@ -354,6 +370,7 @@ def _says(t: Token, words: frozenset[str]) -> bool:
 def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str]) -> list[int]:
     out: list[int] = []
     for t in tokens:
+        t = _antecedent(t)
         for x in _same_thing(t):
             for idx, cls in at.get(x.i, []) or (inside.get(x.i, []) if x is t else []):
                 if idx not in out and _classes_ok(cls, allowed):
