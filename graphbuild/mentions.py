@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from .gazetteer import load_gazetteer
 from .names import is_acronym, tidy
@@ -31,12 +32,28 @@ def _lexicon():
     return not_names, honorific, post, redactions, org_words, generic_last, person_prefix
 
 
+@lru_cache(maxsize=1)
+def _titles() -> frozenset[str]:
+    """Role words and honorifics: a name made only of these is a title ("National Chair")."""
+    lex = load_yaml("lexicon.yaml")
+    words = set(lex.get("role_words") or []) | set(lex["person_prefix_words"]) | set(lex["grades"])
+    for h in lex["honorifics"]:
+        words.update(h.split())
+    return frozenset(w.lower().rstrip(".") for w in words)
+
+
+def is_title(name: str) -> bool:
+    """'Rt Hon', 'National Chair', 'Deputy Chief Executive': role words and honorifics only."""
+    words = [w.strip(".,'’") for w in name.split()]
+    return bool(words) and all(w.lower() in _titles() for w in words if w)
+
+
 def strip_titles(name: str) -> str:
     """'Dame Glenys Stacey' → 'Glenys Stacey'; 'Bob Neill MP' → 'Bob Neill'."""
     lex = _lexicon()
     honorific, post, person_prefix = lex[1], lex[2], lex[6]
-    name = person_prefix.sub("", honorific.sub("", name))
-    return post.sub("", honorific.sub("", name)).strip()
+    name = person_prefix.sub("", honorific.sub("", name + " ").strip())
+    return post.sub("", honorific.sub("", name + " ").strip()).strip()
 
 
 def org_class(name: str) -> str:
@@ -55,7 +72,7 @@ def is_never_a_name(word: str) -> bool:
 def acceptable_name(name: str, cls: str) -> bool:
     """False for furniture, grades, job titles, redactions, common nouns and noise."""
     not_names, _, _, redactions, _, generic_last, _ = _lexicon()
-    if len(name) < 2 or name.lower() in not_names or "\n" in name:
+    if len(name) < 2 or name.lower() in not_names or "\n" in name or is_title(name):
         return False
     words = name.split()
     if words[-1].lower() in {"&", "and", "of", "the", "greater", "for"}:
@@ -77,6 +94,182 @@ def acceptable_name(name: str, cls: str) -> bool:
     return not (is_acronym(name) and cls != "Place")
 
 
+# --- organisations and places typed by their context -----------------------------------------
+
+_CAP = r"(?:[A-Z][\w'’&.-]*|[0-9]+[A-Za-z][\w-]*)"
+_LINK = r"(?:of|for|and|&|the|upon|under|de|du|la|le)"
+_NAME = rf"{_CAP}(?:\s+(?:{_LINK}\s+)*{_CAP})*"
+_NEXT_OK = (r"(?=\s*(?:[,.;:)!?]|$|\s*\(|\s+(?:that|which|who|based|in|of|for|with|from|run|owned|and|"
+            r"to|set|founded|whose|working|providing|led|said|says|has|had|have|is|was|were|are|"
+            r"will|would|now|also|since|formed|created|headquartered|registered|operating|"
+            r"delivering|supporting|helping|called|known|named)\b))")
+
+
+class Typed(NamedTuple):
+    start: int  # character offsets in the spaCy Doc
+    end: int
+    text: str
+    cls: str
+    gazetteer_key: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _context_rules():
+    lex = load_yaml("lexicon.yaml")
+    oc = lex.get("org_context") or {}
+    heads: dict[str, str] = {}
+    for rule in oc.get("heads") or []:
+        for w in rule["words"]:
+            heads[w.lower()] = rule["class"]
+            if not w.endswith("s") and " " not in w[-3:]:
+                heads.setdefault(w.lower() + ("es" if w.endswith(("ss", "x")) else "s"),
+                                 rule["class"])
+    heads_re = "|".join(re.escape(h).replace(r"\ ", r"\s+")
+                        for h in sorted(heads, key=len, reverse=True))
+    dets = "|".join(map(re.escape, oc.get("determiners") or ["the", "a", "an"]))
+    mods = rf"(?:(?:[a-z][\w-]*|[A-Z][\w]*-[a-z][\w-]*)\s+){{0,{int(oc.get('max_modifiers', 3))}}}"
+    head = rf"(?P<head>{heads_re})"
+    before = re.compile(rf"\b(?:{dets})\s+{mods}{head}(?!['’]s)(?:,\s*|\s+)(?P<name>{_NAME})")
+    after = re.compile(rf"(?P<name>{_NAME})(?:,\s*(?:which\s+is\s+|now\s+)?|\s+(?:is|was|has\s+been|"
+                       rf"became|remains)\s+)(?:{dets})\s+{mods}{head}(?!['’]s){_NEXT_OK}")
+    suffixes = {}
+    for rule in oc.get("suffixes") or []:
+        for w in rule["words"]:
+            suffixes[w] = rule["class"]
+    suffix_re = re.compile(rf"(?P<name>{_CAP}(?:\s+(?:{_LINK}\s+)*{_CAP})*?\s+(?:"
+                           + "|".join(re.escape(w) for w in sorted(suffixes, key=len, reverse=True))
+                           + r"))(?![\w-])")
+    tags = {str(k): str(v) for k, v in (lex.get("party_tags") or {}).items()}
+    hansard = re.compile(r"\((?P<place>[A-Z][\w'’.-]*(?:\s+(?:and|&|upon|under|on|in|the|of|with|"
+                         r"[A-Z][\w'’.-]*))*)\)\s*\((?P<party>"
+                         + "|".join(re.escape(t) for t in sorted(tags, key=len, reverse=True))
+                         + r")\)")
+    return heads, before, after, suffixes, suffix_re, tags, hansard
+
+
+def _headline(sent) -> bool:
+    """A title-cased line ('Serco Fined Over Tagging Contract'): capitals say nothing there."""
+    words = [t.text for t in sent if t.is_alpha and len(t.text) > 3]
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _clean_name(sdoc, start: int, end: int) -> tuple[int, int]:
+    """Trim a possessive, trailing dots and a leading sentence-initial function word."""
+    text = sdoc.text
+    while end > start and text[end - 1] in ".'’-":
+        end -= 1
+    if text[start:end].endswith(("'s", "’s")):
+        end -= 2
+    first = re.match(r"[A-Za-z]+", text[start:end])
+    if first and start + first.end() < end and first.group().lower() in {
+            "the", "in", "at", "on", "by", "for", "since", "when", "after", "before", "from",
+            "with", "and", "but", "as", "under", "its", "their", "our", "this", "that", "a", "an"}:
+        start = start + first.end()
+        while start < end and text[start] == " ":
+            start += 1
+    return start, end
+
+
+def _cut_at_other_names(sdoc, start: int, end: int, keep_first: bool) -> tuple[int, int]:
+    """'Nacro and Sodexo' is two names: cut a run where a known name meets 'and'/'&'/'the'."""
+    text = sdoc.text
+    for ent in sdoc.ents:
+        if start < ent.start_char < end:
+            gap = text[:ent.start_char].rstrip()
+            for joiner in (" and", " &", " the", " of", " for"):
+                if gap.endswith(joiner) and gap[:-len(joiner)].rstrip() and start < len(gap) - len(joiner):
+                    cut = len(gap) - len(joiner)
+                    return (start, cut) if keep_first else (ent.start_char, end)
+        if start <= ent.end_char < end and ent.start_char >= start:
+            rest = text[ent.end_char:end]
+            if re.match(r"\s+(?:and|&)\s+", rest):
+                return (start, ent.end_char) if keep_first else (
+                    ent.end_char + len(re.match(r"\s+(?:and|&)\s+", rest).group()), end)
+    return start, end
+
+
+def _acceptable_context_name(name: str) -> bool:
+    words = name.split()
+    if not words or is_title(name) or is_title(words[0]) or name.lower() in _lexicon()[0]:
+        return False
+    if any(p.match(name) for p in _lexicon()[3]):
+        return False
+    return bool(re.search(r"[A-Za-z]{2}", name)) and len(words) <= 8
+
+
+def typed_by_context(sdoc) -> list[Typed]:
+    """Names whose class the sentence states: 'the charity X', 'X, a social enterprise',
+    'X Ltd', a known company's subsidiary ('Serco Geografix'), a member's constituency and
+    party in a parliamentary report ('Jane Smith (Anytown North) (Lab)')."""
+    heads, before, after, suffixes, suffix_re, tags, hansard = _context_rules()
+    gaz = load_gazetteer()
+    text = sdoc.text
+    out: list[Typed] = []
+    sents = list(sdoc.sents)
+    skip = [(s.start_char, s.end_char) for s in sents if _headline(s)]
+
+    def in_headline(a: int) -> bool:
+        return any(s <= a < e for s, e in skip)
+
+    def add(a: int, b: int, cls: str, keep_first: bool = True, cut: bool = True) -> None:
+        a, b = _clean_name(sdoc, a, b)
+        if cut:
+            a, b = _cut_at_other_names(sdoc, a, b, keep_first)
+        a, b = _clean_name(sdoc, a, b)
+        name = text[a:b]
+        if b <= a or not _acceptable_context_name(name) or in_headline(a):
+            return
+        known = gaz.lookup(name)
+        if known:
+            out.append(Typed(a, b, name, known.cls, known.name))
+        elif not (is_acronym(name) and cls != "Place"):
+            out.append(Typed(a, b, name, cls))
+
+    for m in hansard.finditer(text):
+        add(m.start("place"), m.end("place"), "Place", cut=False)
+        party = gaz.by_name.get(tags[m["party"]])
+        if party:
+            out.append(Typed(m.start("party"), m.end("party"), m["party"], party.cls, party.name))
+    for m in before.finditer(text):
+        cls = heads[" ".join(m["head"].lower().split())]
+        add(m.start("name"), m.end("name"), cls, keep_first=True)
+    for m in after.finditer(text):
+        cls = heads[" ".join(m["head"].lower().split())]
+        add(m.start("name"), m.end("name"), cls, keep_first=False)
+    for m in suffix_re.finditer(text):
+        name = m["name"]
+        last = name.split()[-1]
+        cls = org_class(name)
+        if cls == "Organisation":
+            cls = suffixes.get(last, suffixes.get(" ".join(name.split()[-2:]), "Organisation"))
+        add(m.start("name"), m.end("name"), cls, keep_first=False)
+    # A known company's name followed by more capitalised words: a subsidiary or division.
+    for ent in sdoc.ents:
+        if not ent.label_.startswith(RULER_LABEL_PREFIX) or ent.label_[len(RULER_LABEL_PREFIX):] \
+                not in ("Company", "Organisation"):
+            continue
+        m = re.match(rf"\s+({_CAP}(?:\s+(?:and|&|of)\s+{_CAP})*(?:\s+{_CAP})*)", text[ent.end_char:])
+        if not m:
+            continue
+        words = m.group(1).split()
+        if is_title(words[0]) or words[0].lower() in _lexicon()[0] or any(
+                w.isupper() and len(w) > 2 and w != "UK" for w in words):
+            continue  # a role ("Serco Chief Executive"), or shouting ("Serco NOT")
+        if any(e.start_char == ent.end_char + m.start(1) for e in sdoc.ents):
+            continue  # another name follows ("Serco Capita")
+        add(ent.start_char, ent.end_char + m.end(1), "Company")
+    # Longest first; overlapping finds keep the longer one.
+    out.sort(key=lambda t: (-(t.end - t.start), t.start))
+    chosen: list[Typed] = []
+    for t in out:
+        if all(t.end <= c.start or c.end <= t.start for c in chosen):
+            chosen.append(t)
+    return sorted(chosen)
+
+
+_PLACE_PREPOSITIONS = {"in", "near", "across", "around", "throughout", "outside"}
+
+
 def _shouted(sdoc, ent) -> bool:
     """Capitals beside capitals ("this is IN ADDITION TO the ...") are emphasis, not a name."""
     if not ent.text.isupper() or len(ent.text) < 4:
@@ -89,8 +282,16 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
                       sentences: ChunkSentences | None = None) -> list[Mention]:
     """Mentions of one spaCy Doc (a chunk starting at `offset` of the document text)."""
     sentences = sentences or ChunkSentences(sdoc)
+    typed = typed_by_context(sdoc)
     out = []
+    for t in typed:
+        sent = sentence_base + sentences.index_at(t.start)
+        source = "gazetteer" if t.gazetteer_key else "ner"
+        out.append(Mention(doc_id, offset + t.start, offset + t.end, t.text, t.cls, source,
+                           t.gazetteer_key, sent))
     for ent in sdoc.ents:
+        if any(t.start < ent.end_char and ent.start_char < t.end for t in typed):
+            continue  # the context said more about this name
         sent = sentence_base + sentences.index_at(ent.start_char)
         start, end = offset + ent.start_char, offset + ent.end_char
         if ent.label_.startswith(RULER_LABEL_PREFIX):
@@ -114,8 +315,10 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
             continue
         if cls in ("Organisation", "Person") or ent.label_ == "WORK_OF_ART":
             finer = org_class(name)
-            if cls == "Organisation" or finer in ("Document", "Intervention"):
+            if cls == "Organisation" or finer in ("Document", "Intervention", "Tool"):
                 cls = finer
+        if cls == "Person" and ent.start > 0 and sdoc[ent.start - 1].lower_ in _PLACE_PREPOSITIONS:
+            cls = "Place"  # "offices in High Wycombe": NER took the town for a person
         if cls == "WorkOfArt":
             continue  # titles count only when their words say they are reports or programmes
         if not acceptable_name(name, cls):
@@ -123,6 +326,7 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
         s = raw.find(name)
         s = start + (max(s, 0))
         # One capitalised word is kept only as a possible surname or a known name's short form.
-        source = "weak" if len(name.split()) == 1 and cls != "Place" else "ner"
+        source = "weak" if len(name.split()) == 1 and cls not in ("Place",) else "ner"
         out.append(Mention(doc_id, s, s + len(name), name, cls, source, None, sent))
+    out.sort(key=lambda m: m.start)
     return out

@@ -43,3 +43,23 @@ def acronym_of(words: list[str]) -> str:
     """Initials of the capitalised words: 'National Probation Service' → 'NPS'."""
     skip = {"of", "and", "the", "for", "in", "&", "on", "to"}
     return "".join(w[0].upper() for w in words if w and w.lower() not in skip and w[0].isalpha())
+
+
+# Words that only say what kind of organisation a name is: "St Giles Trust" is "St Giles".
+DESIGNATORS = {"the", "trust", "group", "plc", "ltd", "limited", "llp", "uk", "charity",
+               "foundation", "holdings", "inc", "company", "co"}
+
+
+def loose_key(name: str, organisation: bool = True) -> str:
+    """A looser matching key than `fold`, for resolution: a plural last word made singular,
+    'Community Rehabilitation Company' as 'crc', commas and 'and' ignored in lists of places,
+    and for organisations a trailing designator ('Trust', 'Ltd', 'plc', 'Group') dropped."""
+    words = fold(name).replace("community rehabilitation company", "crc").split()
+    words = [w for w in words if w != "and"] or words
+    if organisation:
+        while len(words) > 1 and words[-1] in DESIGNATORS:
+            words.pop()
+    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith(
+            ("ss", "us", "is")):
+        words[-1] = words[-1][:-1]
+    return " ".join(words)

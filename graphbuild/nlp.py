@@ -14,6 +14,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .gazetteer import load_gazetteer
+from .names import fold
 
 RULER_LABEL_PREFIX = "GAZ_"
 UNUSED_COMPONENTS = ["tagger", "attribute_ruler", "lemmatizer", "senter"]
@@ -23,19 +24,48 @@ class ModelError(Exception):
     """The configured spaCy model cannot be loaded."""
 
 
-def _surface_variants(form: str, case_sensitive: bool) -> list[str]:
-    """The spellings one surface form takes in text: '&'/'and', plurals of acronyms, "X's CRC",
-    straight and curly apostrophes."""
+_CRC_LONG = " Community Rehabilitation Company"
+_HM = ("HM ", "Her Majesty's ", "His Majesty's ")
+
+
+def _surface_variants(form: str, case_sensitive: bool, cls: str = "") -> list[str]:
+    """The spellings one surface form takes in text, generated from the gazetteer name.
+
+    '&'/'and'; commas in a list of places kept or left out; 'CRC' and 'Community
+    Rehabilitation Company'; "X's CRC"; 'HM'/'Her Majesty's'/'His Majesty's'; a hyphen or a
+    space ("Multi-Agency"); 'St'/'St.'; a leading 'The' left out; a company's legal suffix
+    ('Ltd', 'Limited', 'plc', 'LLP'); the plural of an intervention or an acronym ("RARs",
+    "Rehabilitation Activity Requirements"); straight and curly apostrophes.
+    """
     variants = {form.replace("’", "'")}
-    if " & " in form:
-        variants.add(form.replace(" & ", " and "))
-    if " and " in form:
-        variants.add(form.replace(" and ", " & "))
+
+    def add(f):
+        variants.update({f(v) for v in list(variants)} - {None})
+
+    add(lambda v: v.replace(" & ", " and ") if " & " in v else None)
+    add(lambda v: v.replace(" and ", " & ") if " and " in v else None)
+    add(lambda v: v.replace(", ", " ") if ", " in v and v.endswith((" CRC", "Company")) else None)
+    add(lambda v: v[:-4] + _CRC_LONG if v.endswith(" CRC") else None)
+    add(lambda v: v[:-len(_CRC_LONG)] + " CRC" if v.endswith(_CRC_LONG) else None)
+    for a in _HM:
+        for b in _HM:
+            if a != b:
+                add(lambda v, a=a, b=b: b + v[len(a):] if v.startswith(a) else None)
+    add(lambda v: v.replace("-", " ") if re.search(r"[A-Za-z]-[A-Za-z]", v) else None)
+    add(lambda v: re.sub(r"\bSt\b(?!\.)", "St.", v) if re.search(r"\bSt\b(?!\.)", v) else None)
+    if not case_sensitive:
+        add(lambda v: v[4:] if v.startswith("The ") and len(v.split()) > 2 else None)
+    if cls == "Company":
+        base = re.sub(r"\s+(?:Ltd\.?|Limited|plc|PLC|LLP)$", "", form)
+        variants |= {f"{base} {s}" for s in ("Ltd", "Limited", "plc", "PLC", "LLP")}
     if case_sensitive and form.isupper() and form.isalpha() and len(form) > 1:
         variants.add(form + "s")  # "RARs", "CRCs"
+    if cls == "Intervention" and re.search(r" (?:Requirement|Programme|Order|Project|Scheme)$",
+                                           form):
+        add(lambda v: v + "s")
     if form.endswith(" CRC"):  # "Cheshire and Greater Manchester's CRC"
-        variants |= {v[:-4] + "'s CRC" for v in variants}
-    variants |= {v.replace("'", "’") for v in variants if "'" in v}
+        add(lambda v: v[:-4] + "'s CRC" if v.endswith(" CRC") else None)
+    add(lambda v: v.replace("'", "’") if "'" in v else None)
     return sorted(variants)
 
 
@@ -53,9 +83,13 @@ class GazetteerRuler:
         self.targets: dict[int, tuple[str, str]] = {}  # match key -> (label, canonical name)
         gazetteer = load_gazetteer()
         grouped: dict[tuple[str, str, bool], list[str]] = {}
+        # A generated variant never takes a name that the gazetteer gives another entity.
+        owner = {fold(n): e.name for e in gazetteer.entries for n in (e.name, *e.aliases)}
         for entry, form, case_sensitive in gazetteer.surface_forms():
             key = (RULER_LABEL_PREFIX + entry.cls, entry.name, case_sensitive)
-            grouped.setdefault(key, []).extend(_surface_variants(form, case_sensitive))
+            grouped.setdefault(key, []).extend(
+                v for v in _surface_variants(form, case_sensitive, entry.cls)
+                if v == form or owner.get(fold(v), entry.name) == entry.name)
         for (label, name, case_sensitive), forms in sorted(grouped.items()):
             key = nlp.vocab.strings.add(f"{label}\t{name}")
             self.targets[key] = (label, name)
@@ -81,8 +115,8 @@ def _make_gazetteer_ruler(nlp: Language, name: str) -> GazetteerRuler:
 def load_pipeline(model: str) -> Language:
     """The model with the gazetteer ruler before its NER, so gazetteer names win.
 
-    The tagger, attribute ruler and lemmatizer are left out: nothing downstream reads
-    part-of-speech tags or lemmas, and the parser (sentences) and NER do not depend on them.
+    The tagger, attribute ruler and lemmatizer stay: the relation frames read lemmas and
+    parts of speech (their cost was not measurable beside the parser's).
     """
     try:
         nlp = spacy.load(model, exclude=UNUSED_COMPONENTS)

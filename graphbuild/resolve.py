@@ -1,7 +1,9 @@
 """Stage 5: entity resolution across the corpus: many mentions → one `Entity` each.
 
 Conservative merges only: gazetteer names and aliases; the same name up to case, accents,
-'&'/'and' and possessives; a surname or first name to the one full name that carries it;
+'&'/'and' and possessives; the same organisation or thing with a plural last word or a
+designator left off ("Rehabilitation Activity Requirements", "St Giles" for "St Giles Trust"),
+when one entity only has that looser key; a surname or first name to the one full name that carries it;
 a near-miss spelling of a person's name ("Genys" for "Glenys").
 """
 
@@ -11,7 +13,7 @@ from collections import Counter, defaultdict
 from difflib import SequenceMatcher
 
 from .gazetteer import load_gazetteer
-from .names import fold, slug, tidy
+from .names import fold, loose_key, slug, tidy
 from .ontology import is_a
 from .records import Entity, Mention
 
@@ -43,17 +45,35 @@ def resolve(mentions: list[Mention]) -> tuple[dict[int, str], dict[str, Entity]]
         entry = gaz.by_name[g[4:]]
         for n in (entry.name, *entry.aliases):
             by_fold[(fold(n), _coarse(entry.cls))] = g
+    # Looser keys (a plural, 'Trust'/'Ltd' left off) of the gazetteer entities in the corpus,
+    # kept only where one entity has the key.
+    loose: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for g in list(groups):
+        entry = gaz.by_name[g[4:]]
+        coarse = _coarse(entry.cls)
+        for n in (entry.name, *entry.aliases):
+            loose[(loose_key(n, coarse == "Organisation"), coarse)].add(g)
     names: dict[tuple[str, str], str] = {}
+    loose_names: dict[tuple[str, str], str] = {}
     singles: list[int] = []
     for i in pending:
         m = mentions[i]
         k = (fold(m.long_form or m.text), _coarse(m.cls))
+        lk = (loose_key(m.long_form or m.text, k[1] == "Organisation"), k[1])
         if k in by_fold:
             groups[by_fold[k]].append(i)
+        elif k[1] != "Person" and len(loose.get(lk, ())) == 1:
+            groups[next(iter(loose[lk]))].append(i)
         elif m.source == "weak":
             singles.append(i)
         else:
-            names.setdefault(k, "ner:" + k[0] + ":" + k[1])
+            if k not in names:  # "Acme Trust" and "Acme", "Widget Schemes" and "Widget Scheme"
+                if k[1] != "Person" and lk in loose_names:
+                    names[k] = loose_names[lk]
+                else:
+                    names[k] = "ner:" + k[0] + ":" + k[1]
+                    if k[1] != "Person":
+                        loose_names[lk] = names[k]
             groups[names[k]].append(i)
     _merge_near_misses(groups, mentions)
     # Single-token person names join the one full name that has that token.
