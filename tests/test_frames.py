@@ -1,0 +1,94 @@
+"""Relation frames over the dependency parse, on sentences written for the purpose."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphbuild.extract import extract_document
+from graphbuild.frames import load_frames
+from graphbuild.nlp import load_pipeline
+from graphbuild.records import SourceText
+from graphbuild.resources import ResourceError, load_yaml, ontology_dir
+from graphbuild.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline(Settings().model)
+
+
+def facts(nlp, text: str) -> set[tuple[str, str, str]]:
+    """(subject, predicate, object) as canonical names, from every rule."""
+    ex = extract_document(SourceText("t", "t.txt", "t", None, text, text), nlp)
+
+    def name(ref):
+        if isinstance(ref, str):
+            return ref.split(":", 1)[1]
+        m = ex.mentions[ref]
+        return m.gazetteer_key or m.text
+    return {(name(c.subject), c.predicate, name(c.object)) for c in ex.candidates}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # passive with agent, coordinated objects
+    ("Thames Valley CRC and London CRC were bought by MTCnovo.",
+     {("MTCnovo", "owns", "Thames Valley CRC"), ("MTCnovo", "owns", "London CRC")}),
+    # relative clause whose antecedent is the object
+    ("Essex CRC, which Sodexo acquired in 2014, was inspected last year.",
+     {("Sodexo", "owns", "Essex CRC")}),
+    # nominal: the owner of
+    ("Seetec, the owner of Kent, Surrey & Sussex CRC, said little.",
+     {("Seetec", "owns", "Kent, Surrey & Sussex CRC")}),
+    # copula with a member noun
+    ("Ingeus is a member of the Reducing Reoffending Partnership.",
+     {("Ingeus", "memberOf", "Reducing Reoffending Partnership")}),
+    # succession, active and passive
+    ("HM Prison and Probation Service replaced the National Offender Management Service.",
+     {("HM Prison and Probation Service", "successorOf",
+       "National Offender Management Service")}),
+    # criticism by a verb
+    ("Napo condemned Transforming Rehabilitation.",
+     {("Napo", "criticises", "Transforming Rehabilitation")}),
+])
+def test_frames_read_the_construction(nlp, text, expected):
+    found = facts(nlp, text)
+    assert expected <= found, found
+
+
+@pytest.mark.parametrize("text, wrong", [
+    # the passive's agent owns, never the reverse
+    ("Thames Valley CRC was bought by MTCnovo.", ("Thames Valley CRC", "owns", "MTCnovo")),
+    # a place is never a member
+    ("Napo has members in Wales.", ("Wales", "memberOf", "Napo")),
+    # the newer body succeeds the older, not the reverse
+    ("HM Prison and Probation Service replaced the National Offender Management Service.",
+     ("National Offender Management Service", "successorOf", "HM Prison and Probation Service")),
+])
+def test_frames_keep_direction_and_types(nlp, text, wrong):
+    assert wrong not in facts(nlp, text)
+
+
+def test_a_bad_role_in_frames_names_the_file(tmp_path, monkeypatch):
+    (tmp_path / "frames.yaml").write_text(
+        "frames:\n  - {id: broken, predicate: owns, verbs: [own], subject: [nonsense]}\n")
+    for name in ("pko.ttl", "shapes.ttl", "gazetteer.yaml", "lexicon.yaml", "relations.yaml"):
+        (tmp_path / name).write_bytes((ontology_dir() / name)
+                                      .read_bytes())
+    monkeypatch.setenv("GRAPHBUILD_ONTOLOGY_DIR", str(tmp_path))
+    load_yaml.cache_clear()
+    load_frames.cache_clear()
+    try:
+        with pytest.raises(ResourceError, match=r"frames\.yaml: frame 'broken': unknown role"):
+            load_frames()
+    finally:
+        monkeypatch.delenv("GRAPHBUILD_ONTOLOGY_DIR")
+        load_yaml.cache_clear()
+        load_frames.cache_clear()
+
+
+def test_the_frames_themselves_find_what_no_regex_rule_does(nlp):
+    text = "Purple Futures, a partnership led by Interserve, took on five CRCs."
+    ex = extract_document(SourceText("t", "t.txt", "t", None, text, text), nlp)
+    found = {(ex.mentions[c.subject].text, c.predicate, ex.mentions[c.object].text, c.extractor)
+             for c in ex.candidates if isinstance(c.subject, int)}
+    assert ("Interserve", "memberOf", "Purple Futures", "frame:consortium-led-by") in found, found
