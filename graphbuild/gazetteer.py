@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .names import fold, is_acronym
+from .names import fold, is_acronym, loose_key
 from .resources import ResourceError, load_yaml, ontology_dir
+
+
+_NOT_ORGANISATIONS = {"Person", "Place", "Policy", "Intervention", "Tool", "Document", "Report"}
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,15 @@ class Gazetteer:
         self.by_name = {e.name: e for e in entries}
         self._exact: dict[str, GazetteerEntry] = {}
         self._folded: dict[str, GazetteerEntry] = {}
+        self._loose: dict[str, set[str]] = {}
         for e in entries:
             for n in (e.name, *e.aliases):
                 if is_acronym(n) or e.case_sensitive:
                     self._exact.setdefault(n, e)
                 else:
                     self._folded.setdefault(fold(n), e)
+                if e.cls not in _NOT_ORGANISATIONS and not e.case_sensitive:
+                    self._loose.setdefault(loose_key(n), set()).add(e.name)
 
     def lookup(self, name: str) -> GazetteerEntry | None:
         name = name.strip()
@@ -56,6 +62,14 @@ class Gazetteer:
         if hit is None or hit.case_sensitive:
             return None
         return hit
+
+    def lookup_loose(self, name: str) -> GazetteerEntry | None:
+        """An organisation under a looser key: 'Serco plc', 'Acme Trust' for 'Acme', a plural;
+        only when one entry has that key, and never for acronyms."""
+        if is_acronym(name.strip()):
+            return None
+        hits = self._loose.get(loose_key(name), set())
+        return self.by_name[next(iter(hits))] if len(hits) == 1 else None
 
     def surface_forms(self):
         """(entry, form, case_sensitive) for every name and alias, for the entity ruler.

@@ -212,14 +212,15 @@ def typed_by_context(sdoc) -> list[Typed]:
         return any(s <= a < e for s, e in skip)
 
     def add(a: int, b: int, cls: str, keep_first: bool = True, cut: bool = True) -> None:
+        """`cut=False` for the exact constructions (a debate's bracketed constituency)."""
         a, b = _clean_name(sdoc, a, b)
         if cut:
             a, b = _cut_at_other_names(sdoc, a, b, keep_first)
         a, b = _clean_name(sdoc, a, b)
         name = text[a:b]
-        if b <= a or not _acceptable_context_name(name) or in_headline(a):
+        if b <= a or not _acceptable_context_name(name) or (cut and in_headline(a)):
             return
-        known = gaz.lookup(name)
+        known = gaz.lookup(name) or (gaz.lookup_loose(name) if cls != "Place" else None)
         if known:
             out.append(Typed(a, b, name, known.cls, known.name))
         elif not (is_acronym(name) and cls != "Place"):
