@@ -223,8 +223,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _noun_self(t)
     if step == "poss":
         return _children(t, {"poss"})
-    if step == "compound":
-        return _children(t, {"compound", "nmod", "amod"})
+    if step == "compound":  # "an HMIP report"; a name's own words are not another name
+        return [] if t.pos_ == "PROPN" else _children(t, {"compound", "nmod", "amod"})
     if step == "holder":
         return _holder(t)
     if step == "clause":
@@ -277,9 +277,6 @@ def _same_thing(t: Token) -> list[Token]:
         if x.dep_ == "appos":  # "Purple Futures, a partnership led by ..."
             todo.append(x.head)
         todo += [p for c in x.children if c.dep_ == "prep" and c.lower_ in LIST_PREPOSITIONS
-                 for p in c.children if p.dep_ == "pobj"]
-        # "A with B and C" as one list of partners: "brings together A with B"
-        todo += [p for c in x.children if c.dep_ == "prep" and c.lower_ in ("with", "and")
                  for p in c.children if p.dep_ == "pobj"]
     return seen
 
