@@ -144,13 +144,20 @@ def _context_rules():
                          r"[A-Z][\w'’.-]*))*)\)\s*\((?P<party>"
                          + "|".join(re.escape(t) for t in sorted(tags, key=len, reverse=True))
                          + r")\)")
-    return heads, before, after, suffixes, suffix_re, tags, hansard
+    area_heads = {}
+    for rule in lex.get("place_org_heads") or []:
+        for w in rule["words"]:
+            area_heads[w] = rule["class"]
+    area_re = re.compile(r"\s+(?P<head>" + "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(area_heads, key=len, reverse=True))
+        + r")(?![\w-])")
+    return heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re
 
 
 def _headline(sent) -> bool:
     """A title-cased line ('Serco Fined Over Tagging Contract'): capitals say nothing there."""
     words = [t.text for t in sent if t.is_alpha and len(t.text) > 3]
-    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+    return len(words) >= 5 and sum(w[0].isupper() for w in words) >= 0.85 * len(words)
 
 
 def _clean_name(sdoc, start: int, end: int) -> tuple[int, int]:
@@ -201,7 +208,8 @@ def typed_by_context(sdoc) -> list[Typed]:
     """Names whose class the sentence states: 'the charity X', 'X, a social enterprise',
     'X Ltd', a known company's subsidiary ('Serco Geografix'), a member's constituency and
     party in a parliamentary report ('Jane Smith (Anytown North) (Lab)')."""
-    heads, before, after, suffixes, suffix_re, tags, hansard = _context_rules()
+    heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re = \
+        _context_rules()
     gaz = load_gazetteer()
     text = sdoc.text
     out: list[Typed] = []
@@ -259,6 +267,26 @@ def typed_by_context(sdoc) -> list[Typed]:
         if any(e.start_char == ent.end_char + m.start(1) for e in sdoc.ents):
             continue  # another name follows ("Serco Capita")
         add(ent.start_char, ent.end_char + m.end(1), "Company")
+    # Places followed by an organisation's head: "Durham and Tees Valley CRC", "Kent Police".
+    places = [e for e in sdoc.ents if e.label_ in ("GPE", "LOC", RULER_LABEL_PREFIX + "Place")]
+    for i, ent in enumerate(places):
+        start = ent.start_char
+        j = i
+        while j > 0 and re.fullmatch(r",?\s+(?:and|&)\s+|,\s+", text[places[j - 1].end_char:
+                                                                     places[j].start_char]):
+            j -= 1
+        start = places[j].start_char
+        m = area_re.match(text, ent.end_char)
+        if not m:
+            continue
+        head = " ".join(m["head"].split())
+        cls = area_heads.get(head) or area_heads.get(m["head"], "Organisation")
+        name = text[start:m.end()]
+        known = gaz.lookup(name) or gaz.lookup_loose(name)
+        if known:
+            out.append(Typed(start, m.end(), name, known.cls, known.name))
+        elif _acceptable_context_name(name) and not in_headline(start):
+            out.append(Typed(start, m.end(), name, cls))
     # Longest first; overlapping finds keep the longer one.
     out.sort(key=lambda t: (-(t.end - t.start), t.start))
     chosen: list[Typed] = []

@@ -228,3 +228,18 @@ def test_short_form_of_a_gazetteer_charity_joins_it():
 def test_people_are_not_merged_by_loose_keys():
     _, entities = resolve([_m("Jane Roberts", "Person"), _m("Jane Robert", "Person", doc="e")])
     assert len(entities) == 2
+
+
+# --- places followed by an organisation's head are one organisation ---------------------------
+
+@pytest.mark.parametrize("sentence, name, cls, entity", [
+    ("She attended the Cheshire LCJB on Thursday.", "Cheshire LCJB", "GovernmentBody", None),
+    ("The report was sent to Kent Police last week.", "Kent Police", "GovernmentBody", None),
+    ("Work moved to the Durham and Tees Valley CRC in 2015.", "Durham and Tees Valley CRC",
+     "ProbationProvider", "Durham Tees Valley CRC"),
+    ("Funding came from Leeds City Council this year.", "Leeds City Council", "LocalAuthority",
+     "Leeds City Council"),
+])
+def test_places_before_an_organisation_head_are_part_of_its_name(sentence, name, cls, entity):
+    found = _names(sentence)
+    assert found.get(name) == (cls, entity), found
