@@ -88,6 +88,9 @@ class _Salience:
         return SalientEntity(name, c, gaz, n)
 
 
+_NAME_FOLLOWS = re.compile(r" [A-Z0-9]")
+
+
 def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
                       sentences: ChunkSentences) -> list[Mention]:
     """Definite descriptions ("the CRC"), typed now and resolved once the document is read."""
@@ -97,6 +100,8 @@ def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
         for m in regex.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
+            if not entry and _NAME_FOLLOWS.match(text, m.end()):
+                continue  # "the charity Nacro": a description of the name that follows
             sent = sent_base + sentences.index_at(m.start())
             if entry:  # a fixed referent: "the Government"
                 out.append(Mention(doc_id, offset + m.start(), offset + m.end(), entry.name,

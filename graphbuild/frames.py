@@ -180,8 +180,9 @@ def _verb_patient(v: Token) -> list[Token]:
 
 
 def _noun_self(n: Token) -> list[Token]:
-    """What a noun such as "owner" or "consortium" refers to in its sentence."""
-    out = [c for c in n.children if c.dep_ == "appos"]
+    """What a noun such as "owner" or "consortium" refers to in its sentence (itself, when
+    it ends a name: "the NPS's London Division")."""
+    out = [n] + [c for c in n.children if c.dep_ == "appos"]
     if n.dep_ == "appos":
         out.append(n.head)
     if n.dep_ in ("attr", "acomp", "oprd"):  # "X is the owner of Y", "X became a member"
