@@ -56,8 +56,20 @@ def resolve(mentions: list[Mention]) -> tuple[dict[int, str], dict[str, Entity]]
     names: dict[tuple[str, str], str] = {}
     loose_names: dict[tuple[str, str], str] = {}
     singles: list[int] = []
+    # A pronoun or description stands for an entity named elsewhere: it joins one, never
+    # makes one ("he" after a bare "John" is no more a name than "John" was).
+    pending.sort(key=lambda i: mentions[i].source == "anaphor")
     for i in pending:
         m = mentions[i]
+        if m.source == "anaphor":
+            k = (fold(m.text), _coarse(m.cls))
+            lk = (loose_key(m.text, k[1] == "Organisation"), k[1])
+            target = by_fold.get(k) or names.get(k) or loose_names.get(lk)
+            if target:
+                groups[target].append(i)
+            elif len(m.text.split()) == 1:
+                singles.append(i)
+            continue
         k = (fold(m.long_form or m.text), _coarse(m.cls))
         lk = (loose_key(m.long_form or m.text, k[1] == "Organisation"), k[1])
         if k in by_fold:

@@ -243,3 +243,12 @@ def test_people_are_not_merged_by_loose_keys():
 def test_places_before_an_organisation_head_are_part_of_its_name(sentence, name, cls, entity):
     found = _names(sentence)
     assert found.get(name) == (cls, entity), found
+
+
+def test_a_pronoun_joins_an_entity_but_never_makes_one():
+    _, entities = resolve([_m("Halberd Justice", "Company"),
+                           _m("Halberd Justice", "Company", source="anaphor", doc="e"),
+                           _m("Tobias", "Person", source="weak"),
+                           _m("Tobias", "Person", source="anaphor")])
+    assert [e.label for e in entities.values()] == ["Halberd Justice"]
+    assert next(iter(entities.values())).mention_count == 2
