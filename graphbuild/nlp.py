@@ -17,7 +17,7 @@ from .gazetteer import load_gazetteer
 from .names import fold
 
 RULER_LABEL_PREFIX = "GAZ_"
-UNUSED_COMPONENTS = ["tagger", "attribute_ruler", "lemmatizer", "senter"]
+UNUSED_COMPONENTS = ["senter"]
 
 
 class ModelError(Exception):
