@@ -167,7 +167,6 @@ def _facts(words_and_slots, actors=None):
     ([("Person",), "'s", "botched", ("Policy",)], (0, "responsibleFor", 3)),
     ([("Inspectorate",), "conducted", "an", "inspection", "of", "the", ("ProbationProvider",)],
      (0, "inspects", 6)),
-    ([("Organisation",), "replaced", "the", ("Organisation",)], (0, "successorOf", 3)),
     ([("Document",), ",", "published", "by", "the", ("ProfessionalBody",)],
      (0, "publishedBy", 5)),
     ([("VoluntaryOrganisation",), "faces", "funding", "cuts", "by", "the",
