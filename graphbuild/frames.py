@@ -145,8 +145,9 @@ def _children(t: Token, deps: set[str]) -> list[Token]:
 
 
 def _verb_agent(v: Token) -> list[Token]:
-    if _passive(v):
-        return [p for a in _children(v, {"agent"}) for p in _children(a, {"pobj"})]
+    if _passive(v):  # the parser marks "by" as an agent, or at times as a plain preposition
+        return [p for a in v.children if a.dep_ == "agent" or a.dep_ == "prep"
+                and a.lower_ == "by" for p in _children(a, {"pobj"})]
     subj = _children(v, SUBJECT_DEPS)
     if subj:
         return [_antecedent(s) for s in subj]
@@ -334,6 +335,8 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
         options = index.get((kind, lemma), []) or index.get((kind, t.lower_), [])
         if verb:
             options = options + index.get(("v", "*"), [])
+        elif t.pos_ in ("NOUN", "PROPN"):
+            options = options + index.get(("n", "*"), [])
         for frame, words in options:
             ok, extra = _trigger_matches(t, words, verb)
             if not ok:
