@@ -28,9 +28,10 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 # consortium", "Interserve, the support-services group", "A, B and C".
 SAME_THING_DEPS = {"compound", "appos", "conj"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
-         "modifier", "where"}
+         "modifier", "where", "subject"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
+VERB_PHRASE_WINDOW = 8  # tokens after a verb in which the rest of a phrasal trigger may lie
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ def _holder(n: Token) -> list[Token]:
     head = n.head
     if n.dep_ == "pobj":
         head = head.head
-    if head is n:
+    if head.i == n.i:
         return []
     if _is_verb(head):
         if n.dep_ == "dobj" and _passive(head):
@@ -231,8 +232,10 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _holder(t)
     if step == "clause":
         return _clause_subjects(t)
+    if step == "subject":  # "a study of how [the NPS] used ..."
+        return [_antecedent(s) for s in _children(t, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
     if step == "head":
-        return [t.head] if t.head is not t else []
+        return [t.head] if t.head.i != t.i else []
     if step == "attr":
         return _children(t, {"attr", "oprd"})
     if step == "modifier":  # "criticised Seetec's handling", "the way TR squeezed ..."
@@ -290,18 +293,27 @@ def _trigger_matches(t: Token, words: tuple[str, ...], verb: bool) -> tuple[bool
     ("took over", "look at") brings its object with it."""
     if len(words) == 1 or words == ("*",):
         return True, []
-    if verb:
+    if verb:  # the other words follow in the verb's own phrase: "put the model into practice"
         extra: list[Token] = []
         rest = list(words[1:])
-        for c in t.children:
-            if rest and c.lower_ == rest[0] and c.dep_ in ("prt", "prep", "advmod", "dobj",
-                                                           "agent", "dative"):
+        for c in t.subtree:
+            if c.i <= t.i or c.i > t.i + VERB_PHRASE_WINDOW or (_governing_verb(c) or t).i != t.i:
+                continue
+            if rest and c.lower_ == rest[0]:
                 rest.pop(0)
-                extra += [p for p in c.children if p.dep_ == "pobj"]
+                extra += [p for p in c.children if p.dep_ == "pobj"] if not rest else []
         return not rest, extra
     left = [c.lower_ for c in t.lefts if c.dep_ in ("compound", "amod", "nmod")]
     left += [t.lower_ if t.lemma_ == "" else t.lemma_.lower()]
     return tuple(left[-len(words):]) == words, []
+
+
+def _governing_verb(t: Token) -> Token | None:
+    """The nearest verb above a token (the token's own clause)."""
+    for a in t.ancestors:
+        if _is_verb(a):
+            return a
+    return None
 
 
 def _classes_ok(cls: str, allowed: frozenset[str]) -> bool:
@@ -322,7 +334,7 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
         tokens = [t for t in sent if start <= offset + t.idx < end]
         if not tokens:
             continue
-        heads = [t for t in tokens if not (start <= offset + t.head.idx < end) or t.head is t]
+        heads = [t for t in tokens if not (start <= offset + t.head.idx < end) or t.head.i == t.i]
         for h in heads[:1]:
             at.setdefault(h.i, []).append((idx, cls))
         for t in tokens:
@@ -373,7 +385,7 @@ def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str]) -> list[i
     for t in tokens:
         t = _antecedent(t)
         for x in _same_thing(t):
-            for idx, cls in at.get(x.i, []) or (inside.get(x.i, []) if x is t else []):
+            for idx, cls in at.get(x.i, []) or (inside.get(x.i, []) if x.i == t.i else []):
                 if idx not in out and _classes_ok(cls, allowed):
                     out.append(idx)
     return out
