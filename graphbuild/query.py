@@ -11,6 +11,7 @@ lower-cased form, to be matched against pko:nameKey (see `key_bindings`).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -168,6 +169,209 @@ def run(engine, text: str, params: Mapping[str, str] | None = None,
     check_params(question, params)
     bindings = {**params, **key_bindings(text, params)}
     return engine.run(text, bindings, max_rows).without(bindings)
+
+
+# ---- reads outside the graph ---------------------------------------------------------
+#
+# A SPARQL query can make the engine read something that is not the graph: `SERVICE <iri>`
+# sends the sub-query to another server (pyoxigraph and rdflib both federate by default,
+# and pyoxigraph has no switch to stop it), `FROM <iri>` / `FROM NAMED <iri>` name a
+# dataset that rdflib loads from the IRI (file: IRIs included) when it runs over a
+# Dataset, and UPDATE's `LOAD <iri>` fetches a document. `graphbuild serve` refuses them
+# (see `refusal`); `graphbuild query` is the operator's own tool and federates SERVICE.
+
+# One SPARQL token at a time. Comments, string literals (which may hold "SERVICE") and
+# IRIs are whole tokens, so a keyword is only ever seen where the engine would see one.
+# Unterminated strings run to the end of the line (or text): the scan stays linear.
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+      | (?P<comment>\#[^\n\r]*)
+      | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*(?:''')?
+                  | \"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\")?
+                  | '(?:[^'\\\n\r]|\\.)*'? | "(?:[^"\\\n\r]|\\.)*"?)
+      | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+      | (?P<var>[?$]\w*)
+      | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+      | (?P<pname>(?:[^\W\d][\w.\-]*)?:[\w.\-:%\\]*)
+      | (?P<word>[^\W\d]\w*)
+      | (?P<other>.)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class OutsideRead:
+    """One way a query reads outside the graph: SERVICE, FROM, FROM NAMED or LOAD, and what."""
+
+    kind: str
+    target: str  # the IRI as written (<...>), a variable (?v), or "" when not known
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target}".strip()
+
+
+def _significant_tokens(text: str):
+    """(kind, text) of each token but white space and comments, lazily."""
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup not in ("space", "comment"):
+            yield match.lastgroup, match.group()
+
+
+_MODIFIERS = {"SERVICE": "SILENT", "LOAD": "SILENT", "FROM": "NAMED"}
+
+
+def scan_outside_reads(text: str) -> list[OutsideRead]:
+    """SERVICE, FROM and LOAD keywords found by tokenising the query (fast, linear).
+
+    The text is scanned as written (as Oxigraph reads it) and with its \\u escapes
+    expanded first (as the SPARQL grammar and rdflib read it: `\\u0053ERVICE` is SERVICE).
+    """
+    from rdflib.plugins.sparql.parser import expandUnicodeEscapes
+
+    found: dict[OutsideRead, None] = {}  # in order, each once
+    views = [text]
+    try:
+        expanded = expandUnicodeEscapes(text)
+    except (ValueError, OverflowError):  # a malformed escape: the engines reject it too
+        expanded = text
+    if expanded != text:
+        views.append(expanded)
+    for view in views:
+        tokens = _significant_tokens(view)
+        for kind, value in tokens:
+            keyword = value.upper()
+            if kind != "word" or keyword not in _MODIFIERS:
+                continue
+            target = next(tokens, ("", ""))[1]
+            if target.upper() == _MODIFIERS[keyword]:  # SERVICE SILENT, FROM NAMED, LOAD SILENT
+                keyword = "FROM NAMED" if keyword == "FROM" else keyword
+                target = next(tokens, ("", ""))[1]
+            found[OutsideRead(keyword, target)] = None
+    return list(found)
+
+
+def _target(term) -> str:
+    from rdflib import URIRef, Variable
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Variable):
+        return f"?{term}"
+    if isinstance(term, CompValue) and term.name == "pname":
+        return f"{dict.get(term, 'prefix') or ''}:{dict.get(term, 'localname') or ''}"
+    return ""
+
+
+def _parse_tree_reads(tree) -> list[OutsideRead]:
+    """SERVICE patterns, dataset clauses and LOADs anywhere in an rdflib parse tree."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    found: list[OutsideRead] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):  # (its .get() answers the key itself when absent)
+            if node.name == "ServiceGraphPattern":
+                found.append(OutsideRead("SERVICE", _target(dict.get(node, "term"))))
+            elif node.name in ("DatasetClause", "UsingClause"):
+                named = dict.get(node, "named")
+                kind = "FROM NAMED" if named is not None else "FROM"
+                found.append(OutsideRead(kind, _target(named if named is not None
+                                                       else dict.get(node, "default"))))
+            elif node.name == "Load":
+                found.append(OutsideRead("LOAD", _target(dict.get(node, "iri"))))
+            stack.extend(dict.values(node))
+        elif isinstance(node, (list, tuple, ParseResults)):
+            stack.extend(node)
+    return found
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_outside_reads(text: str) -> tuple[OutsideRead, ...]:
+    return _outside_reads(text)
+
+
+def _outside_reads(text: str) -> tuple[OutsideRead, ...]:
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    found = dict.fromkeys(scan_outside_reads(text))
+    for parse in (parseQuery, parseUpdate):
+        try:
+            tree = parse(text)
+        except (ParseException, ValueError, TypeError, RecursionError):
+            continue
+        found.update(dict.fromkeys(_parse_tree_reads(tree)))
+        break
+    return tuple(found)
+
+
+def outside_reads(text: str) -> list[OutsideRead]:
+    """Every SERVICE, FROM, FROM NAMED and LOAD in a query or update, decided on its parse.
+
+    rdflib's SPARQL parser (the one its engine runs) gives the tree, walked for
+    ServiceGraphPattern, DatasetClause/UsingClause and Load nodes at any depth (sub-queries,
+    OPTIONAL, UNION, FILTER EXISTS, MINUS, GRAPH). The token scan is added to it, so a query
+    that rdflib cannot parse but Oxigraph can (its extensions) is still covered. Neither is
+    fooled by comments or string literals.
+    """
+    if len(text) <= 20_000:  # stored questions and everyday queries: parsed once
+        return list(_cached_outside_reads(text))
+    return list(_outside_reads(text))
+
+
+SERVICE_SCHEMES = ("http://", "https://")
+
+
+def _listed(reads: list[OutsideRead], most: int = 3) -> str:
+    shown = ", ".join(str(r)[:200] for r in reads[:most])
+    return shown + (f" and {len(reads) - most} more" if len(reads) > most else "")
+
+
+def refusal(reads: list[OutsideRead], allow_service: bool = False) -> str | None:
+    """Why a public endpoint must not run a query that reads these, or None if it may.
+
+    SERVICE is refused unless the operator allowed federation, and even then it must name
+    an http(s) endpoint outright (no variables, no file: IRIs). FROM, FROM NAMED and LOAD
+    are always refused: the endpoint answers from its own graph and never loads anything.
+    """
+    reasons = []
+    services = [r for r in reads if r.kind == "SERVICE"]
+    if services and not allow_service:
+        reasons.append(
+            f"SERVICE is refused ({_listed(services)}): this endpoint does not "
+            "send requests to other servers (federation is off unless the operator starts "
+            "it with `graphbuild serve --allow-service`)")
+    elif services:
+        odd = [r for r in services
+               if not r.target.lower().startswith(tuple("<" + s for s in SERVICE_SCHEMES))]
+        if odd:
+            reasons.append(f"SERVICE must name an http:// or https:// endpoint IRI "
+                           f"({_listed(odd)})")
+    datasets = [r for r in reads if r.kind in ("FROM", "FROM NAMED")]
+    if datasets:
+        reasons.append(
+            f"{_listed(datasets)} is refused: this endpoint answers from its own "
+            "graph and loads no dataset (drop the FROM clause; use GRAPH <iri> { ... } for a "
+            "named graph)")
+    loads = [r for r in reads if r.kind == "LOAD"]
+    if loads:
+        reasons.append(f"{_listed(loads)} is refused: this endpoint is read-only "
+                       "and loads nothing")
+    return "; ".join(reasons) or None
+
+
+def is_service_failure(message: str) -> bool:
+    """Whether an engine error may carry a remote endpoint's answer (Oxigraph says "Error 501
+    Not Implemented returned by http://... with payload: <the remote body>")."""
+    return bool(re.search(r"returned by|payload", message, re.IGNORECASE))
+
+
+def without_remote_answer(message: str) -> str:
+    """An engine error with the remote endpoint's answer cut off (all from "with payload")."""
+    return re.split(r"\s*with payload", message, maxsplit=1, flags=re.IGNORECASE)[0]
 
 
 # ---- output formats ---------------------------------------------------------------
@@ -393,7 +597,8 @@ def query_command(source, inline, graph, params, fmt, engine, list_questions):
         output = render(result, fmt)
     except QuerySyntaxError as error:
         raise click.ClickException(f"syntax error in {label}, {error.describe()}") from None
-    except (QuestionError, ResultTooLarge, ValueError) as error:
-        raise click.ClickException(f"{label}: {error}") from None
+    except (QuestionError, ResultTooLarge, ValueError, OSError) as error:
+        # OSError: a SERVICE call that failed (the command line federates; see the README)
+        raise click.ClickException(f"{label}: {without_remote_answer(str(error))}") from None
     sys.stdout.buffer.write(output)
     sys.stdout.flush()

@@ -5,15 +5,25 @@ past the time limit is abandoned by killing its worker (pyoxigraph cannot be int
 from Python) and a fresh worker loads the graph in the background, so the server keeps
 answering. Results past the row limit are refused. UPDATE is refused: this endpoint
 never changes the graph.
+
+Nothing a query says makes the server read outside its graph: SERVICE (federation: the
+engine would send requests to any address the querier names and hand back the answers),
+FROM / FROM NAMED datasets and LOAD are refused with 403, decided on the parsed query
+(`query.outside_reads`), once in the request handler and again in the worker. Where Linux
+allows it the workers also run without any network (`isolate_network`). Federation is an
+explicit opt-in of the operator: `--allow-service`.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing
+import os
 import queue
 import re
 import signal
+import sys
 import threading
 import time
 import urllib.parse
@@ -31,8 +41,12 @@ from .query import (
     QuestionError,
     StoredQuestion,
     check_params,
+    is_service_failure,
+    outside_reads,
+    refusal,
     render,
     run,
+    scan_outside_reads,
     stored_questions,
 )
 from .store import (
@@ -64,6 +78,9 @@ GRAPH_ALIASES = {"turtle": "turtle", "ttl": "turtle", "nt": "nt", "ntriples": "n
 UPDATE_MEDIA = "application/sparql-update"
 MAX_BODY_BYTES = 1_000_000
 READ_ONLY_MESSAGE = "this endpoint is read-only: SPARQL UPDATE is refused"
+SERVICE_FAILED_MESSAGE = ("a SERVICE request to another endpoint failed (its answer is not "
+                          "passed on)")
+CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000  # <sched.h>
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 SD_RESULT_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                      "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"]
@@ -81,6 +98,7 @@ class ServerSettings:
     max_rows: int = 10_000
     workers: int = 2
     queue_wait: float = 60.0  # how long a request may wait for a free worker
+    allow_service: bool = False  # federate SERVICE clauses (SSRF: see the README)
 
 
 class QueryTimeout(RuntimeError):
@@ -91,23 +109,62 @@ class ServerBusy(RuntimeError):
     pass
 
 
+class QueryRefused(PermissionError):
+    """A query that would read outside the graph (SERVICE, FROM, LOAD): answered with 403."""
+
+
 # ---- worker processes ------------------------------------------------------------------
 
 
-def _worker_main(graph: str, engine: str, conn) -> None:
-    """Load the graph, then answer (query, params, question, max_rows) messages forever."""
+def isolate_network() -> bool:
+    """Best effort: cut this process off from every network, loopback included.
+
+    Linux only: unshare(2) into a new user namespace (no privilege needed where the kernel
+    allows unprivileged user namespaces) with its own network namespace, whose only
+    interface, lo, is down: a connection anywhere fails with "Network is unreachable".
+    Descriptors already open (the pipe to the server) keep working and files are read as
+    before. Must run while the process has a single thread. False where it cannot be done
+    (other systems, containers that forbid user namespaces): the query check still holds.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
     try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _worker_main(graph: str, engine: str, allow_service: bool, conn) -> None:
+    """Load the graph, then answer (query, params, question, max_rows) messages forever.
+
+    The worker checks each query itself (the handler's check is not the only one) and,
+    unless federation is allowed, first gives up its network access.
+    """
+    isolated = False if allow_service else isolate_network()
+    try:
+        import rdflib.plugins.sparql
+
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # never fetch FROM graphs
         store = load_graph(graph, engine)
     except Exception as error:  # noqa: BLE001 - reported to the server, which gives up
         conn.send(("failed", f"{type(error).__name__}: {error}"))
         return
-    conn.send(("ready", len(store)))
+    conn.send(("ready", (len(store), isolated)))
     while True:
         try:
             text, params, question, max_rows = conn.recv()
         except (EOFError, OSError):  # the server has gone
             return
+        reads = []
         try:
+            # a stored question is the package's own text (tests/test_server_security.py
+            # parses each one): the token scan suffices and spares a slow first parse
+            reads = scan_outside_reads(text) if question is not None else outside_reads(text)
+            refused = refusal(reads, allow_service)
+            if refused:
+                conn.send(("refused", refused))
+                continue
             conn.send(("ok", run(store, text, params, question, max_rows)))
         except QuerySyntaxError as error:
             # sent as its fields: the exception itself does not survive pickling
@@ -115,7 +172,10 @@ def _worker_main(graph: str, engine: str, conn) -> None:
         except ResultTooLarge as error:
             conn.send(("too-large", str(error)))
         except Exception as error:  # noqa: BLE001 - any failure of one query is that query's error
-            conn.send(("error", str(error) or type(error).__name__))
+            message = str(error) or type(error).__name__
+            if any(r.kind == "SERVICE" for r in reads) or is_service_failure(message):
+                message = SERVICE_FAILED_MESSAGE  # never a remote party's answer
+            conn.send(("error", message))
 
 
 class Worker:
@@ -125,13 +185,15 @@ class Worker:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(str(settings.graph), settings.engine, child), daemon=True
+            target=_worker_main,
+            args=(str(settings.graph), settings.engine, settings.allow_service, child),
+            daemon=True,
         )
         self.process.start()
         child.close()
 
-    def wait_ready(self) -> int:
-        """The number of triples once the graph is loaded; RuntimeError if it could not be."""
+    def wait_ready(self) -> tuple[int, bool]:
+        """(triples, cut off from the network) once the graph is loaded; RuntimeError if not."""
         try:
             status, payload = self.conn.recv()
         except (EOFError, OSError):
@@ -154,14 +216,24 @@ class WorkerPool:
         self.settings = settings
         self.idle: queue.Queue[Worker] = queue.Queue()
         self.triples = 0
+        self.isolated = False  # whether every worker started runs without network access
         self._closed = False
         self._lock = threading.Lock()
         self._workers: set[Worker] = set()  # every live worker, idle or busy
+        if not settings.allow_service:
+            # A worker can only give up its network (isolate_network) while it has a single
+            # thread, and the main module it re-imports may start thread pools at import
+            # (OpenBLAS through numpy, for the analytics commands). Workers need none.
+            for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[name] = "1"
         starting = [self._start() for _ in range(max(1, settings.workers))]
         try:
+            isolated = []
             for worker in starting:
-                self.triples = worker.wait_ready()
+                self.triples, cut_off = worker.wait_ready()
+                isolated.append(cut_off)
                 self.idle.put(worker)
+            self.isolated = all(isolated)
         except RuntimeError:
             self.close()
             raise
@@ -225,6 +297,8 @@ class WorkerPool:
             raise QuerySyntaxError(*payload)
         if status == "too-large":
             raise ResultTooLarge(payload)
+        if status == "refused":
+            raise QueryRefused(payload)
         raise QuestionError(payload)
 
     def close(self) -> None:
@@ -333,6 +407,17 @@ class SparqlHandler(BaseHTTPRequestHandler):
         parts = urllib.parse.urlsplit(self.path)
         return parts.path, urllib.parse.parse_qs(parts.query, keep_blank_values=True)
 
+    def _discard_body(self, length: int) -> None:
+        """Read and drop a refused body, so that the client gets the answer, not a connection
+        reset while it is still sending (a body past 16 times the limit is not waited for)."""
+        self.close_connection = True
+        remaining = length if length <= 16 * MAX_BODY_BYTES else 0
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 65536))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+
     def do_OPTIONS(self) -> None:
         self.send_response(HTTPStatus.NO_CONTENT)
         self.send_header("Access-Control-Allow-Origin", "*")
@@ -372,6 +457,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
         except ValueError:
             return self._error(400, "POST /sparql: the Content-Length header is not a number")
         if length > MAX_BODY_BYTES:
+            self._discard_body(length)
             return self._error(413, f"POST /sparql: a query of {length} bytes is over the "
                                f"limit of {MAX_BODY_BYTES}")
         body = self.rfile.read(length).decode("utf-8", errors="replace")
@@ -417,8 +503,14 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
     def _answer(self, text: str, params: dict, question: StoredQuestion | None,
                 args: dict[str, list[str]]) -> None:
+        # A quick token scan here; the worker checks the parsed query again before it runs.
+        refused = refusal(scan_outside_reads(text), self.settings.allow_service)
+        if refused:
+            return self._error(403, refused)
         try:
             result = self.pool.execute(text, params, question)
+        except QueryRefused as error:
+            return self._error(403, str(error))
         except QuerySyntaxError as error:
             if is_update(text):
                 return self._error(403, READ_ONLY_MESSAGE)
@@ -464,12 +556,16 @@ def make_server(settings: ServerSettings) -> tuple[ThreadingHTTPServer, WorkerPo
               help="Result-size limit (rows or triples) per query.")
 @click.option("--workers", type=int, default=2, show_default=True,
               help="Query worker processes, each holding the graph.")
-def serve_command(graph, host, port, engine, timeout, max_rows, workers):
+@click.option("--allow-service", is_flag=True,
+              help="Run SPARQL SERVICE clauses (federation): the server then sends requests to "
+                   "any http(s) address a querier names and returns the answers. Off by default.")
+def serve_command(graph, host, port, engine, timeout, max_rows, workers, allow_service):
     """Serve the graph as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /."""
     if not graph.is_file():
         raise click.ClickException(f"{graph}: graph file not found (run `graphbuild build` "
                                    "first, or pass --graph)")
-    settings = ServerSettings(graph, engine, host, port, timeout, max_rows, workers)
+    settings = ServerSettings(graph, engine, host, port, timeout, max_rows, workers,
+                              allow_service=allow_service)
     started = time.perf_counter()
     try:
         httpd, pool = make_server(settings)
@@ -477,6 +573,14 @@ def serve_command(graph, host, port, engine, timeout, max_rows, workers):
         raise click.ClickException(f"cannot serve {graph}: {error}") from None
     click.echo(f"{graph}: {pool.triples} triples loaded in {time.perf_counter() - started:.1f} s; "
                f"SPARQL endpoint at http://{host}:{httpd.server_port}/sparql", err=True)
+    if allow_service:
+        click.echo("SERVICE is allowed (--allow-service): queries can make this server send "
+                   "requests to any http(s) address and read the answers", err=True)
+    else:
+        click.echo("SERVICE, FROM and LOAD are refused; query workers "
+                   + ("have no network access" if pool.isolated else
+                      "keep network access (this system did not let them enter a network "
+                      "namespace of their own)"), err=True)
     def stop(signum, frame):
         raise KeyboardInterrupt
 
