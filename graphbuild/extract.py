@@ -350,7 +350,8 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
     out = []
     for t in sdoc:
         lower = t.lower_
-        if t.pos_ != "PRON" or (lower not in _INNER_PRONOUNS and lower not in _FIRST_PERSON):
+        if not t.tag_.startswith("PRP") or (lower not in _INNER_PRONOUNS
+                                             and lower not in _FIRST_PERSON):
             continue
         start = offset + t.idx
         sent = sent_base + sentences.index_at(t.idx)

