@@ -187,7 +187,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         for i, sent in enumerate(sentences.spans):
             s_start, s_end = offset + sent.start_char, offset + sent.end_char
             in_sent = [(base_index + j, m.start, m.end, m.cls) for j, m in enumerate(found)
-                       if s_start <= m.start and m.end <= s_end]
+                       if s_start <= m.start < s_end]  # a title may run past a colon
             if not in_sent:
                 continue
             tokens = [(offset + t.idx, offset + t.idx + len(t.text), t.text) for t in sent
