@@ -18,7 +18,7 @@ from .names import acronym_of, fold
 from .nlp import ChunkSentences, chunks
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
-from .frames import match_frames
+from .frames import match_frames, quote_open_after, quoted_verdicts, speaker
 from .relations import match_roles, match_sentence, slot_sentence
 from .resources import load_yaml
 
@@ -89,6 +89,7 @@ class _Salience:
 
 
 _NAME_FOLLOWS = re.compile(r" [A-Z0-9]")
+_QUOTE_MARK = re.compile(r'["“]')
 
 
 def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
@@ -184,10 +185,16 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                 result.candidates.append(RelationCandidate(doc.doc_id, base_index + j, "partOf",
                                                            f"gaz:{parent}", s0, s1,
                                                            "name:unit-of", 0.9))
+        quoting, quote_open = None, False  # who speaks in an open quotation of this paragraph
         for i, sent in enumerate(sentences.spans):
             s_start, s_end = offset + sent.start_char, offset + sent.end_char
             in_sent = [(base_index + j, m.start, m.end, m.cls) for j, m in enumerate(found)
                        if s_start <= m.start < s_end]  # a title may run past a colon
+            quoted_by = quoting if quote_open else None
+            opening = _QUOTE_MARK.search(sent.text) if not quote_open else None
+            quote_open = quote_open_after(sent, quote_open)
+            said_here = speaker(sent, offset, in_sent) if opening else None
+            quoting = None if not quote_open else (quoted_by or said_here)
             if not in_sent:
                 continue
             tokens = [(offset + t.idx, offset + t.idx + len(t.text), t.text) for t in sent
@@ -197,6 +204,12 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             actors = {i for i, *_ in in_sent if result.mentions[i].source != "unresolved"}
             found_facts = list(match_sentence(slotted, actors))
             found_facts += match_frames(sent, offset, in_sent)
+            if quoted_by is not None:
+                found_facts += quoted_verdicts(sent, quoted_by, in_sent)
+            elif said_here is not None:  # 'X said: "...' — what follows the quotation mark
+                quote_start = s_start + opening.start()
+                found_facts += quoted_verdicts(sent, said_here,
+                                               [x for x in in_sent if x[1] > quote_start])
             for s, p, o, rule, conf, inspects in found_facts:
                 result.candidates.append(RelationCandidate(doc.doc_id, s, p, o, ev_start,
                                                            ev_end, rule, conf))

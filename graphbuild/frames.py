@@ -335,17 +335,7 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
     if len(mentions) < 2:
         return
     index = _trigger_index()
-    at: dict[int, list[tuple[int, str]]] = {}  # token index → mentions it is the head of
-    inside: dict[int, list[tuple[int, str]]] = {}
-    for idx, start, end, cls in mentions:
-        tokens = [t for t in sent if start <= offset + t.idx < end]
-        if not tokens:
-            continue
-        heads = [t for t in tokens if not (start <= offset + t.head.idx < end) or t.head.i == t.i]
-        for h in heads[:1]:
-            at.setdefault(h.i, []).append((idx, cls))
-        for t in tokens:
-            inside.setdefault(t.i, []).append((idx, cls))
+    at, inside = _mention_tokens(sent, offset, mentions)
     seen = set()
     for t in sent:
         verb = _is_verb(t)
@@ -384,6 +374,69 @@ def _says(t: Token, words: frozenset[str]) -> bool:
         return True
     text = " ".join(x.lower_ for x in subtree)
     return any(" " in w and f" {w} " in f" {text} " for w in words)
+
+
+def _mention_tokens(sent: Span, offset: int, mentions):
+    """token index → the mentions it is the head of, and → the mentions it lies in."""
+    at: dict[int, list[tuple[int, str]]] = {}
+    inside: dict[int, list[tuple[int, str]]] = {}
+    for idx, start, end, cls in mentions:
+        tokens = [t for t in sent if start <= offset + t.idx < end]
+        if not tokens:
+            continue
+        heads = [t for t in tokens if not (start <= offset + t.head.idx < end) or t.head.i == t.i]
+        for h in heads[:1]:
+            at.setdefault(h.i, []).append((idx, cls))
+        for t in tokens:
+            inside.setdefault(t.i, []).append((idx, cls))
+    return at, inside
+
+
+# --- quoted speech --------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _speech() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    data = load_yaml("frames.yaml")
+    speech = data.get("quoted_speech") or {}
+    return (frozenset(speech.get("verbs", [])), frozenset(speech.get("targets", [])),
+            frozenset(w.lower() for w in data.get("verdicts", [])))
+
+
+def speaker(sent: Span, offset: int, mentions) -> int | None:
+    """The person or organisation a sentence reports as speaking ('X said:', 'said X')."""
+    verbs, _, _ = _speech()
+    at, inside = _mention_tokens(sent, offset, mentions)
+    speakers = frozenset({"Person", "Organisation"})
+    for t in sent:
+        if _is_verb(t) and lemma(t) in verbs:
+            found = _fillers(_verb_agent(t), at, inside, speakers)
+            if found:
+                return found[0]
+    return None
+
+
+def quote_open_after(sent: Span, was_open: bool) -> bool:
+    """Whether a quotation is still open at the end of the sentence."""
+    open_ = was_open
+    for ch in sent.text:
+        if ch == "“":
+            open_ = True
+        elif ch == "”":
+            open_ = False
+        elif ch == '"':
+            open_ = not open_
+    return open_
+
+
+def quoted_verdicts(sent: Span, speaker_index: int, mentions):
+    """In a sentence quoted from a speaker, a verdict on a policy or programme it names is the
+    speaker's criticism of it."""
+    _, targets, verdicts = _speech()
+    if not _says(sent.root, verdicts):
+        return
+    for idx, _, _, cls in mentions:
+        if idx != speaker_index and _classes_ok(cls, targets):
+            yield speaker_index, "criticises", idx, "frame:quoted-verdict", 0.6, False
 
 
 def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str]) -> list[int]:

@@ -92,3 +92,23 @@ def test_the_frames_themselves_find_what_no_regex_rule_does(nlp):
     found = {(ex.mentions[c.subject].text, c.predicate, ex.mentions[c.object].text, c.extractor)
              for c in ex.candidates if isinstance(c.subject, int)}
     assert ("Interserve", "memberOf", "Purple Futures", "frame:consortium-led-by") in found, found
+
+
+@pytest.mark.parametrize("text, expected, absent", [
+    # the verdict sits inside the speaker's quotation
+    ('Napo\'s general secretary, Ian Lawrence, said: "Transforming Rehabilitation was a '
+     'disaster from the start."', ("Ian Lawrence", "criticises", "Transforming Rehabilitation"),
+     None),
+    # the quotation runs on into the next sentence
+    ('Clinks said: "We have worked hard this year. The Dynamic Framework has failed small '
+     'charities."', ("Clinks", "criticises", "Dynamic Framework"), None),
+    # no verdict, no criticism; a policy outside the quotation is not the speaker's target
+    ('Transforming Rehabilitation began in 2015. Seetec said: "We are proud of our staff."',
+     None, ("Seetec", "criticises", "Transforming Rehabilitation")),
+])
+def test_quoted_verdicts_are_the_speakers(nlp, text, expected, absent):
+    found = facts(nlp, text)
+    if expected:
+        assert expected in found, found
+    if absent:
+        assert absent not in found, found
