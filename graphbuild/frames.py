@@ -27,7 +27,7 @@ SUBJECT_DEPS = {"nsubj", "csubj"}
 PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 # Links inside one noun phrase that still name the same thing: "the Purple Futures
 # consortium", "Interserve, the support-services group", "A, B and C".
-SAME_THING_DEPS = {"compound", "appos", "conj"}
+SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
          "modifier", "where", "subject"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
