@@ -56,13 +56,18 @@ class Evidence:
     char_start: int
     extractor: str
     confidence: float | None
+    page: int | None = None  # in a paged source (a PDF)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "text": self.text, "source": self.source_id, "title": self.source_title,
             "char_start": self.char_start, "extractor": self.extractor,
-            "confidence": self.confidence,
+            "confidence": self.confidence, "page": self.page,
         }
+
+    def citation(self) -> str:
+        """The source as cited under a sentence: 'report.pdf, page 2'."""
+        return f"{self.source_id}, page {self.page}" if self.page else self.source_id
 
 
 def load_rdf(path: str | Path) -> Graph:
@@ -126,6 +131,7 @@ def _evidence_index(graph: Graph) -> dict[tuple, list[Evidence]]:
         source_id, source_title = docs.get(source, (local_name(str(source or "")), ""))
         start = graph.value(record, PKO.charStart)
         confidence = graph.value(record, PKO.confidence)
+        page = graph.value(record, PKO.page)
         index[key].append(Evidence(
             text=str(graph.value(record, PKO.evidenceText) or ""),
             source_id=source_id,
@@ -133,6 +139,7 @@ def _evidence_index(graph: Graph) -> dict[tuple, list[Evidence]]:
             char_start=int(start.toPython()) if isinstance(start, Literal) else -1,
             extractor=str(graph.value(record, PKO.extractor) or ""),
             confidence=float(confidence.toPython()) if isinstance(confidence, Literal) else None,
+            page=int(page.toPython()) if isinstance(page, Literal) else None,
         ))
     for records in index.values():
         records.sort(key=lambda e: (e.source_id, e.char_start, e.text))
@@ -387,7 +394,7 @@ def format_paths(network: nx.MultiDiGraph, paths: list[list[Hop]], max_evidence:
                 for record in data["evidence"][:max_evidence]:
                     title = f": {_clip(record.source_title)}" if record.source_title else ""
                     lines.append(f"      “{record.text}”")
-                    lines.append(f"      [{record.source_id}{title}]")
+                    lines.append(f"      [{record.citation()}{title}]")
                 extra = data["evidence_count"] - max_evidence
                 if extra > 0:
                     lines.append(f"      (+{extra} more evidence sentence{'s' * (extra > 1)})")

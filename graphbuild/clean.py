@@ -62,6 +62,12 @@ def _blanked(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(blocks)
 
 
+def blank_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`text` with `spans` (sorted) blanked, newlines kept: furniture that a reader found by
+    its place on the page (a PDF's running headers)."""
+    return _blanked(text, spans)
+
+
 def _squash(s: str) -> str:
     return " ".join(s.split())
 

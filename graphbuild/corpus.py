@@ -1,28 +1,35 @@
 """Stage 1: read a folder of documents into `SourceText`s, reporting every file it cannot use.
 
 Offsets in the graph point into the text returned here: for .txt and .md files that is the
-decoded file; for .html it is the visible text of the page.
+decoded file; for .html the page's main text (readers.py); for .pdf the text of its pages
+(pdf.py); for .docx its paragraphs and table cells.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import logging
 import os
+import pickle
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date as Date
-from datetime import datetime
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
 
-from .clean import blank_furniture
+from .atomic import write_bytes_atomic
+from .clean import blank_furniture, blank_spans
+from .dates import leading_date
+from .pdf import Reading, Unreadable, read_pdf
+from .readers import read_docx, read_web_page
 from .records import SourceText
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 MAX_BYTES_DEFAULT = 200 * 1024 * 1024
 # A file this big is still built, with a line saying so: it takes as long as its words do.
 LARGE_BYTES = 10 * 1024 * 1024
@@ -183,34 +190,6 @@ def html_to_text(html: str) -> tuple[str, str | None]:
     return text, parser.title
 
 
-_DAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+"
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|"
-           "December")
-_DATE_FORMS = [
-    (re.compile(rf"^\s*(?:{_DAYS})?(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS}),?\s+(\d{{4}})\b"),
-     lambda m: (int(m[3]), m[2], int(m[1]))),
-    (re.compile(rf"^\s*(?:{_DAYS})?({_MONTHS})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"),
-     lambda m: (int(m[3]), m[1], int(m[2]))),
-    (re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\b"), lambda m: (int(m[1]), int(m[2]), int(m[3]))),
-]
-
-
-def leading_date(text: str) -> tuple[str | None, int]:
-    """The ISO date a text starts with, and the offset just after it (0 when there is none)."""
-    for pattern, parts in _DATE_FORMS:
-        m = pattern.match(text)
-        if not m:
-            continue
-        year, month, day = parts(m)
-        if isinstance(month, str):
-            month = datetime.strptime(month, "%B").month
-        try:
-            return Date(year, month, day).isoformat(), m.end()
-        except ValueError:
-            return None, 0
-    return None, 0
-
-
 def title_of(text: str, after: int) -> str:
     """The first non-empty line after `after` (the leading date, if any), cut to 200 chars."""
     for line in text[after:].splitlines():
@@ -220,10 +199,73 @@ def title_of(text: str, after: int) -> str:
     return ""
 
 
-def read_document(path: Path, root: Path, max_bytes: int = MAX_BYTES_DEFAULT):
+# Formats whose reading costs more than decoding: cached by the file's bytes.
+CACHED_SUFFIXES = {".pdf", ".docx", ".html", ".htm"}
+
+
+def _read_text(data: bytes, suffix: str) -> Reading:
+    """A text file (or a web page's source) decoded; its caveats as notes."""
+    if looks_binary(data):
+        raise Unreadable("binary file, not text; skipped")
+    text, problem = decode(data, "")
+    notes = [problem.message] if problem else []
+    if "\x00" in text:
+        text = text.replace("\x00", " ")
+        notes.append("NUL bytes replaced by spaces")
+    if suffix in {".html", ".htm"}:
+        visible, html_title = html_to_text(text)
+        visible = visible.replace("\r\n", "\n").replace("\r", "\n")
+        reading = read_web_page(text, visible)
+        reading.title = reading.title or html_title
+    else:
+        reading = Reading(text=text.replace("\r\n", "\n").replace("\r", "\n"))
+    reading.notes = notes + reading.notes
+    return reading
+
+
+def _read(data: bytes, suffix: str) -> Reading:
+    if suffix == ".pdf":
+        return read_pdf(data)
+    if suffix == ".docx":
+        return read_docx(data)
+    return _read_text(data, suffix)
+
+
+@lru_cache(maxsize=1)
+def reader_version() -> str:
+    """The readers' code and libraries: a change to either makes every cached reading stale."""
+    h = hashlib.sha256()
+    for name in ("corpus.py", "pdf.py", "readers.py", "dates.py"):
+        h.update((Path(__file__).parent / name).read_bytes())
+    for dist in ("pypdf", "python-docx", "trafilatura"):
+        try:
+            h.update(f"{dist} {importlib.metadata.version(dist)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(dist.encode())
+    return h.hexdigest()[:16]
+
+
+def _reading(data: bytes, suffix: str, cache_dir: Path | None) -> Reading:
+    """`_read`, or what it gave for the same bytes before (failures are not cached)."""
+    if cache_dir is None or suffix not in CACHED_SUFFIXES:
+        return _read(data, suffix)
+    key = hashlib.sha256(f"{reader_version()}{suffix}".encode() + data).hexdigest()
+    path = cache_dir / "read" / f"{key}.pkl"
+    try:
+        cached = pickle.loads(path.read_bytes())
+    except Exception:  # noqa: BLE001 - missing or damaged entry: read the file again
+        cached = None
+    if isinstance(cached, Reading):
+        return cached
+    reading = _read(data, suffix)
+    write_bytes_atomic(path, pickle.dumps(reading, protocol=pickle.HIGHEST_PROTOCOL))
+    return reading
+
+
+def read_document(path: Path, root: Path, max_bytes: int = MAX_BYTES_DEFAULT,
+                  cache_dir: Path | None = None):
     """Read one file. Returns (SourceText or None, problems)."""
     identifier = path.relative_to(root).as_posix() if path != root else path.name
-    problems: list[ReadProblem] = []
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -236,29 +278,24 @@ def read_document(path: Path, root: Path, max_bytes: int = MAX_BYTES_DEFAULT):
         return None, [ReadProblem(str(path), f"cannot read ({e.strerror or e})")]
     if not data.strip():
         return None, [ReadProblem(str(path), "empty file; skipped")]
-    if looks_binary(data):
-        return None, [ReadProblem(str(path), "binary file, not text; skipped")]
-    text, problem = decode(data, str(path))
-    if problem:
-        problems.append(problem)
-    if "\x00" in text:
-        text = text.replace("\x00", " ")
-        problems.append(ReadProblem(str(path), "NUL bytes replaced by spaces", fatal=False))
-    html_title = None
-    if path.suffix.lower() in {".html", ".htm"}:
-        text, html_title = html_to_text(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        reading = _reading(data, path.suffix.lower(), cache_dir)
+    except Unreadable as e:
+        return None, [ReadProblem(str(path), str(e))]
+    problems = [ReadProblem(str(path), note, fatal=False) for note in reading.notes]
+    text = reading.text
     if not text.strip():
         return None, problems + [ReadProblem(str(path), "no text after reading; skipped")]
     iso, after = leading_date(text)
-    title = html_title or title_of(text, after) or path.stem
     doc = SourceText(
         doc_id=identifier.rsplit(".", 1)[0].replace("/", "__"),
         identifier=identifier,
-        title=title,
-        date=iso,
+        title=reading.title or title_of(text, after) or path.stem,
+        date=reading.date or iso,
         text=text,
-        clean=blank_furniture(text),
+        clean=blank_furniture(blank_spans(text, reading.furniture)),
+        author=reading.author,
+        pages=reading.pages,
     )
     if size > LARGE_BYTES:
         words = sum(1 for _ in re.finditer(r"\S+", doc.clean))
@@ -269,15 +306,16 @@ def read_document(path: Path, root: Path, max_bytes: int = MAX_BYTES_DEFAULT):
     return doc, problems
 
 
-def read_corpus(folder: Path, max_bytes: int = MAX_BYTES_DEFAULT):
-    """Read every document under `folder`. Returns (documents, problems), documents by id."""
+def read_corpus(folder: Path, max_bytes: int = MAX_BYTES_DEFAULT, cache_dir: Path | None = None):
+    """Read every document under `folder`. Returns (documents, problems), documents by id.
+    With `cache_dir`, PDFs, Word files and web pages read before are not parsed again."""
     folder = Path(folder)
     paths, problems = find_documents(folder)
     root = folder if folder.is_dir() else folder.parent
     docs: list[SourceText] = []
     seen_ids: dict[str, str] = {}
     for path in paths:
-        doc, doc_problems = read_document(path, root, max_bytes)
+        doc, doc_problems = read_document(path, root, max_bytes, cache_dir)
         problems.extend(doc_problems)
         if doc is None:
             continue

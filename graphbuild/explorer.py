@@ -319,7 +319,7 @@ def _facts(network: nx.MultiDiGraph, view: View) -> tuple[list[dict], dict[tuple
         facts.append({
             "s": source, "o": target, "rel": data["relation"], "sym": data["symmetric"],
             "n": data["evidence_count"], "drawn": (source, target, key) in drawn_edges,
-            "evidence": [{"text": e.text, "source": e.source_id, "title": e.source_title}
+            "evidence": [{"text": e.text, "source": e.citation(), "title": e.source_title}
                          for e in data["evidence"][:MAX_EVIDENCE_PER_FACT]],
         })
     return facts, ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections import Counter
 
 from rdflib import Graph, Literal, URIRef
@@ -54,9 +55,12 @@ def build_graph(docs: list[SourceText], entities: dict[str, Entity],
         g.add((node, DCTERMS.title, Literal(d.title)))
         if d.date:
             g.add((node, DCTERMS.date, Literal(d.date, datatype=XSD.date)))
+        if d.author:
+            g.add((node, DCTERMS.creator, Literal(d.author)))
         for key in mentions_by_doc.get(d.doc_id, ()):
             g.add((node, PKO.mentions, PK[key]))
     texts = {d.doc_id: d.text for d in docs}
+    page_starts = {d.doc_id: d.pages for d in docs if d.pages}
     for a in assertions:
         s, p, o = PK[a.subject], PKO[a.predicate], PK[a.object]
         g.add((s, p, o))
@@ -69,6 +73,9 @@ def build_graph(docs: list[SourceText], entities: dict[str, Entity],
         g.add((node, PKO.evidenceText, Literal(texts[a.doc_id][a.char_start:a.char_end])))
         g.add((node, PKO.charStart, Literal(a.char_start, datatype=XSD.integer)))
         g.add((node, PKO.charEnd, Literal(a.char_end, datatype=XSD.integer)))
+        if a.doc_id in page_starts:  # the page where the sentence starts
+            page = max(bisect_right(page_starts[a.doc_id], a.char_start), 1)
+            g.add((node, PKO.page, Literal(page, datatype=XSD.integer)))
         g.add((node, PKO.extractor, Literal(a.extractor)))
         g.add((node, PKO.confidence, Literal(round(a.confidence, 3), datatype=XSD.decimal)))
     return g

@@ -19,6 +19,8 @@ class SourceText:
     date: str | None  # ISO 8601 (YYYY-MM-DD) when the text starts with a date
     text: str
     clean: str  # len(clean) == len(text): furniture and repeats replaced by spaces
+    author: str | None = None  # from a web page's, PDF's or Word file's metadata
+    pages: tuple[int, ...] = ()  # a PDF's page starts in `text`, for each fact's page
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from rdflib.namespace import OWL, RDF, RDFS
 from graphbuild.namespaces import PKO, PREFIXES
 
 ONTOLOGY_FILE = Path(__file__).resolve().parent.parent / "ontology" / "pko.ttl"
-EVIDENCE_DATATYPE_PROPERTIES = ["evidenceText", "charStart", "charEnd", "extractor", "confidence"]
+EVIDENCE_DATATYPE_PROPERTIES = ["evidenceText", "charStart", "charEnd", "extractor", "confidence",
+                                "page"]
 # Contract words for the subject/object column that are not class names.
 AGENT_CLASSES = frozenset({PKO.Organisation, PKO.Person})
 TERM = re.compile(r"`([a-z]+):([A-Za-z]+)`")
