@@ -374,8 +374,6 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
             out.append(Mention(doc_id, start, start + len(t.text), t.text, "Organisation",
                                "unresolved", None, sent))
             continue
-        if t.i == t.sent.start:
-            continue  # sentence openers are _pronoun_mentions'
         wanted = _INNER_PRONOUNS[lower]
         options = [m for m in before if m.end <= start and m.sentence >= sent - 2
                    and m.source not in ("unresolved",) and is_a(m.cls, wanted)]
