@@ -361,9 +361,9 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
                             sentences: ChunkSentences) -> list[Mention]:
     """Pronouns that no earlier rule made a mention of: 'she'/'his' is the nearest person
     before it, at most two sentences back; 'its'/'it' the nearest organisation that is the
-    subject of its own sentence, in this sentence or the one before, within the paragraph
-    (the nearest organisation of any kind was wrong as often as right, measured on the
-    development sets); 'we'/'our' the organisation whose text it is (resolved once the whole
+    subject of its own sentence, in this sentence or the one before, within the paragraph,
+    or the only organisation named there (the nearest organisation of any kind was wrong as
+    often as right, measured on the development sets); 'we'/'our' the organisation whose text it is (resolved once the whole
     document is read)."""
     out = []
     for t in sdoc:
@@ -381,14 +381,19 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
             continue
         wanted = _INNER_PRONOUNS[lower]
         options = [m for m in before if m.end <= start and m.sentence >= sent - 2
-                   and m.source not in ("unresolved",) and is_a(m.cls, wanted)]
+                   and is_a(m.cls, wanted) and m.text.lower() not in _FIRST_PERSON]
         if wanted == "Organisation":
-            options = [m for m in options if m.start >= offset and m.sentence >= sent - 1
-                       and _is_subject(sdoc, m.start - offset, m.end - offset)]
+            near = [m for m in options if m.start >= offset and m.sentence >= sent - 1]
+            subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset)]
+            # a subject first; else the only organisation named in reach
+            options = subjects or (near if len({m.gazetteer_key or m.text for m in near}) == 1
+                                   else [])
         if not options:
             continue
         a = max(options, key=lambda m: m.start)
-        out.append(Mention(doc_id, start, start + len(t.text), a.text, a.cls, "anaphor",
+        # a description not yet resolved ("the CRC") is copied, to be resolved with it
+        source = "unresolved" if a.source == "unresolved" else "anaphor"
+        out.append(Mention(doc_id, start, start + len(t.text), a.text, a.cls, source,
                            a.gazetteer_key, sent))
     return out
 

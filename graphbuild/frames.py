@@ -309,10 +309,10 @@ def _trigger_matches(t: Token, words: tuple[str, ...], verb: bool) -> tuple[bool
 
 
 def _forms(t: Token) -> list[str]:
-    """The word as written, its lemma, and the stem of a regular -d/-s form ("rated" → "rate",
-    which the lemmatizer's rules miss)."""
+    """The lemma first ("found" → "find"), then the word as written, then the stem of a
+    regular -d/-s form ("rated" → "rate", which the lemmatizer's rules miss)."""
     low = t.lower_
-    return [low, lemma(t)] + [low[:-1] for suffix in ("d", "s") if low.endswith(suffix)]
+    return [lemma(t), low] + [low[:-1] for suffix in ("d", "s") if low.endswith(suffix)]
 
 
 def _governing_verb(t: Token) -> Token | None:

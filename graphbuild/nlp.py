@@ -11,7 +11,6 @@ import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
-from spacy.util import filter_spans
 
 from .gazetteer import load_gazetteer
 from .names import fold
@@ -108,8 +107,23 @@ class GazetteerRuler:
             for key, start, end in matcher(doc):
                 label, name = self.targets[int(doc.vocab.strings[key])]
                 spans.append(Span(doc, start, end, label=label, span_id=name))
-        doc.ents = filter_spans(spans)  # longest first, then earliest
+        doc.ents = _longest_names(spans)
         return doc
+
+
+def _longest_names(spans: list[Span]) -> list[Span]:
+    """Non-overlapping spans, the longest name first (a leading 'the' not counted, so "the
+    Midlands Division" is the division, not the place "the Midlands"), then the earliest."""
+    def weight(span: Span) -> tuple[int, int]:
+        return len(span) - (span[0].lower_ == "the"), -span.start
+
+    taken: set[int] = set()
+    chosen = []
+    for span in sorted(spans, key=weight, reverse=True):
+        if not taken.intersection(range(span.start, span.end)):
+            chosen.append(span)
+            taken.update(range(span.start, span.end))
+    return sorted(chosen, key=lambda span: span.start)
 
 
 @Language.factory("gazetteer_ruler")

@@ -75,7 +75,8 @@ def load_patterns() -> tuple[list[Pattern], list[Role]]:
                                 raw.get("symmetric_list"), raw.get("implied_subject")))
     roles = [Role(re.compile(rf"(?:^| )(?:the )?{r['title']} (?:, )?(?P<P>⟦(\d+)\|Person[^⟧]*⟧)"),
                   r["org"], r.get("predicate", "leads")) for r in data["roles"]["implied"]]
-    roles += [Role(re.compile(rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧) (?:, |\( )?(?:is |was |became |as )?"
+    roles += [Role(re.compile(rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧) (?:, |\( )?(?:who |, who )?"
+                              rf"(?:is |was |became |becomes |as )?"
                               rf"(?:the )?{r['title']}(?: |$)"), r["org"],
                    r.get("predicate", "leads"))
               for r in data["roles"]["implied"]]
