@@ -43,10 +43,10 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from graphbuild.gazetteer import load_gazetteer
 from graphbuild.namespaces import PKO, PROV
 
-# Overall recall of the catalogue must not fall below this. It is the value measured when the
-# catalogue was written (0.658 on 2026-11-30, main at 8c39d37 plus work in progress), rounded
+# Overall recall of the catalogue must not fall below this. It was 0.658 when the catalogue
+# was written and 0.818 with the dependency frames (2026-11-30, main at 095775b), rounded
 # down to 0.05. Raise it as the extraction improves, so that a gain once made is kept.
-RECALL_FLOOR = 0.65
+RECALL_FLOOR = 0.80
 # Overall precision (tp / (tp + fp)) over the whole catalogue: the target for relations.
 PRECISION_FLOOR = 0.85
 # Forbidden triples (reversed direction, wrong pairing in a list, a place as an organisation,
