@@ -39,7 +39,7 @@ class Reading:
     notes: list[str] = field(default_factory=list)  # caveats, each one line
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     text: str
     y: float
