@@ -67,6 +67,24 @@ def _no_space(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
+_TABLE_RULE = re.compile(r"^\|?(?:\s*:?-+:?\s*\|)+\s*$")
+
+
+def _plain_lines(text: str) -> list[str]:
+    """trafilatura's text without its markdown: a table row's cells one per line (as in a
+    Word file), a list item without its dash."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if _TABLE_RULE.match(line):
+            continue
+        if line.startswith("|"):
+            out += [cell.strip() for cell in line.strip("|").split("|") if cell.strip()]
+        elif line:
+            out.append(line.removeprefix("- "))
+    return out
+
+
 def read_web_page(html: str, visible: str) -> Reading:
     """The page's main text as trafilatura finds it (menus, cookie banners, share bars,
     footers, related links and readers' comments left out), with its title, date and
@@ -89,8 +107,7 @@ def read_web_page(html: str, visible: str) -> Reading:
     if found is None:
         return Reading(text=visible)
     seen = _no_space(visible)
-    kept = [line.strip() for line in (found.text or "").splitlines()
-            if line.strip() and _no_space(line) in seen]
+    kept = [line for line in _plain_lines(found.text or "") if _no_space(line) in seen]
     main = "\n".join(kept)
     text = visible if not kept or _no_space(main) == seen else main
     date = found.date if found.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", found.date) else None

@@ -328,3 +328,20 @@ def test_the_page_is_cited_by_path_and_in_the_explorer(built):
     result = CliRunner().invoke(main, ["view", "--graph", graph_file, "--out", str(page)])
     assert result.exit_code == 0, result.output
     assert '"source":"report.pdf, page 2"' in page.read_text(encoding="utf-8")
+
+
+def test_a_web_page_keeps_its_article_tables_and_lists(tmp_path):
+    (tmp_path / "owners.html").write_text(
+        "<html><head><title>Owners</title></head><body><nav><a>Home</a> <a>Serco</a></nav>"
+        "<article><h1>Owners of CRCs</h1><p>The table below lists who owned each community "
+        "rehabilitation company when the contracts started in 2015.</p><table><tr><th>CRC</th>"
+        "<th>Owner</th></tr><tr><td>Wales CRC</td><td>Working Links</td></tr></table>"
+        "<p>Several owners later handed their contracts back to the Ministry of Justice.</p>"
+        "<ul><li>The reforms cost the public purse more than was planned.</li></ul></article>"
+        "<footer>Hosted by Amey</footer></body></html>", encoding="utf-8")
+    (doc,), problems = read_corpus(tmp_path)
+    assert not problems
+    lines = doc.text.splitlines()
+    assert ["Wales CRC", "Working Links"] == lines[lines.index("Owner") + 1:][:2]
+    assert "The reforms cost the public purse more than was planned." in lines
+    assert "Serco" not in doc.text and "Amey" not in doc.text
