@@ -23,6 +23,7 @@ from typing import ClassVar
 from .atomic import write_bytes_atomic
 from .clean import blank_furniture, blank_spans
 from .dates import leading_date
+from .ocr import ocr_version
 from .pdf import Reading, Unreadable, read_pdf
 from .readers import read_docx, read_web_page
 from .records import SourceText
@@ -235,13 +236,14 @@ def _read(data: bytes, suffix: str) -> Reading:
 def reader_version() -> str:
     """The readers' code and libraries: a change to either makes every cached reading stale."""
     h = hashlib.sha256()
-    for name in ("corpus.py", "pdf.py", "readers.py", "dates.py"):
+    for name in ("corpus.py", "pdf.py", "readers.py", "dates.py", "ocr.py"):
         h.update((Path(__file__).parent / name).read_bytes())
     for dist in ("pypdf", "python-docx", "trafilatura"):
         try:
             h.update(f"{dist} {importlib.metadata.version(dist)}".encode())
         except importlib.metadata.PackageNotFoundError:
             h.update(dist.encode())
+    h.update(ocr_version().encode())
     return h.hexdigest()[:16]
 
 

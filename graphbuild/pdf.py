@@ -20,6 +20,7 @@ from math import hypot
 from statistics import median
 
 from .dates import stated_date
+from .ocr import ocr_available, page_image_lines
 
 
 class Unreadable(Exception):
@@ -44,6 +45,7 @@ class _Line:
     text: str
     y: float
     size: float
+    after_blank: bool = False  # OCR saw a blank line before it: a new paragraph
 
 
 # Ends a sentence: . ! ? : ; optionally followed by closing quotes or brackets.
@@ -145,7 +147,7 @@ def _paragraphs(lines: list[_Line], long_line: float, vocabulary: Counter) -> li
         if i:
             prev = lines[i - 1]
             gap = prev.y - line.y
-            new = (gap <= 0 or spacing is None or gap > 1.4 * spacing
+            new = (line.after_blank or gap <= 0 or spacing is None or gap > 1.4 * spacing
                    or abs(prev.size - line.size) > 0.5 or _BULLET.match(line.text)
                    or (_TERMINAL.search(prev.text) and len(prev.text) < 0.8 * long_line))
             if not new:
@@ -267,17 +269,17 @@ def read_pdf(data: bytes) -> Reading:
                 RecursionError) as e:
             detail = "; ".join(dict.fromkeys(captured.messages + [str(e) or type(e).__name__]))
             raise Unreadable(f"truncated or malformed PDF ({detail}); skipped") from e
-        pages, failed, imaged = [], [], []
+        pages, failed, imaged, ocred = [], [], [], []
         for number in range(count):
             try:
                 page = reader.pages[number]
                 lines = _page_lines(page)
+                if not lines and _has_images(page):
+                    (ocred if ocr_available() else imaged).append(number + 1)
+                    lines = _ocr_lines(page) if ocr_available() else []
             except Exception as e:  # noqa: BLE001 - one bad page: the others still count
                 failed.append(f"page {number + 1} ({type(e).__name__}: {e})")
                 lines = []
-            else:
-                if not lines and _has_images(page):
-                    imaged.append(number + 1)
             pages.append(lines)
         title, author = _metadata(reader)
     finally:
@@ -285,8 +287,25 @@ def read_pdf(data: bytes) -> Reading:
         log.propagate = propagate
     if not any(pages):
         why = "; ".join(failed) if failed else "no text layer (scanned?)"
-        raise Unreadable(f"{why}: no text in its {count} page(s); skipped")
-    return _assemble(pages, title, author, failed, imaged)
+        hint = (" (OCR found none either)" if ocred else
+                " (install Debian's tesseract-ocr and the ocr extra to read it)" if imaged else "")
+        raise Unreadable(f"{why}: no text in its {count} page(s){hint}; skipped")
+    reading = _assemble(pages, title, author, failed, imaged)
+    if ocred:
+        reading.notes.append(f"page(s) {_ranges(ocred)} have no text layer and were read by "
+                             "OCR (tesseract): their text may have errors")
+    return reading
+
+
+def _ocr_lines(page) -> list[_Line]:
+    """What OCR reads on a scanned page, as lines one unit apart, a blank line starting a
+    new paragraph, so that headers and hyphens are found as on a page with text."""
+    lines, blank = [], False
+    for raw in page_image_lines(page):
+        if raw.strip():
+            lines.append(_Line(" ".join(raw.split()), -len(lines), 10.0, blank))
+        blank = not raw.strip()
+    return lines
 
 
 def _assemble(pages: list[list[_Line]], title, author, failed, imaged) -> Reading:

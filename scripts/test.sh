@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh Debian machine, then run it.
 # System packages: chromium (browser tests), raptor2-utils (rapper, an independent
-# RDF parser), virtuoso-opensource (a real triple store for `graphbuild push`).
+# RDF parser), virtuoso-opensource (a real triple store for `graphbuild push`), tesseract-ocr
+# (OCR of scanned PDF pages, with the ocr extra).
 # Python packages go into a fresh virtual environment in .ci-venv/ (see below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v rapper >/dev/null 2>&1 || need+=(raptor2-utils)
 command -v virtuoso-t >/dev/null 2>&1 || need+=(virtuoso-opensource)
+command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -22,7 +24,7 @@ fi
 # Needs Python 3.11+ as python3 (the version pyproject.toml requires).
 VENV="$PWD/.ci-venv"
 python3 -m venv --clear "$VENV"
-"$VENV/bin/python" -m pip install -q -e ".[dev,dask]"
+"$VENV/bin/python" -m pip install -q -e ".[dev,dask,ocr]"
 # Tests that run the `graphbuild` console script find the one in this environment.
 export PATH="$VENV/bin:$PATH"
 export VIRTUAL_ENV="$VENV"

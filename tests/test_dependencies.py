@@ -28,7 +28,7 @@ PACKAGE = ROOT / "graphbuild"
 PYPROJECT = ROOT / "pyproject.toml"
 
 # Modules behind an extra: what only they import may be declared in that extra instead of the core.
-OPTIONAL_MODULES = {"distributed.py": "dask"}
+OPTIONAL_MODULES = {"distributed.py": "dask", "ocr.py": "ocr"}
 
 
 def normalise(name: str) -> str:

@@ -17,15 +17,17 @@ import docx
 import pytest
 from click.testing import CliRunner
 from fpdf import FPDF
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from graphbuild import corpus as corpus_module
+from graphbuild import pdf as pdf_module
 from graphbuild.build import build_corpus
 from graphbuild.cli import main
 from graphbuild.corpus import html_to_text, read_corpus, read_document
 from graphbuild.namespaces import PKD, PKO, PROV
+from graphbuild.ocr import ocr_available
 from graphbuild.pdf import page_of
 
 FACT = "PeoplePlus owns Warwickshire & West Mercia CRC."
@@ -134,7 +136,8 @@ def built(tmp_path_factory):
     (corpus / "broken.docx").write_bytes((corpus / "response.docx").read_bytes()[:3000])
     (corpus / "news.html").write_text(WEB_PAGE, encoding="utf-8")
     stderr = io.StringIO()
-    with redirect_stderr(stderr):
+    with redirect_stderr(stderr), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf_module, "ocr_available", lambda: False)  # OCR: see test_ocr_...
         summary = build_corpus(corpus, folder / "out", progress=False)
     graph = Graph().parse(folder / "out" / "graph.ttl")
     return summary, graph, stderr.getvalue(), folder
@@ -269,7 +272,8 @@ def test_a_sentence_over_a_page_break_is_one_line_on_the_page_where_it_starts(tm
     assert page_of(doc.pages, doc.text.index("the work was better")) == 2
 
 
-def test_a_pdf_with_some_scanned_pages_is_read_with_a_note_naming_them(tmp_path):
+def test_a_pdf_with_some_scanned_pages_is_read_with_a_note_naming_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(pdf_module, "ocr_available", lambda: False)
     pdf = _pdf(REPORT_PAGES)
     pdf.add_page()
     pdf.image(Image.new("RGB", (50, 50), "grey"), x=10, y=10, w=50)
@@ -345,3 +349,24 @@ def test_a_web_page_keeps_its_article_tables_and_lists(tmp_path):
     assert ["Wales CRC", "Working Links"] == lines[lines.index("Owner") + 1:][:2]
     assert "The reforms cost the public purse more than was planned." in lines
     assert "Serco" not in doc.text and "Amey" not in doc.text
+
+
+def test_ocr_reads_a_scanned_page_where_tesseract_is_installed(tmp_path):
+    if not ocr_available():
+        pytest.skip("OCR needs Debian's tesseract-ocr and the ocr extra (pytesseract)")
+    picture = Image.new("L", (2000, 700), "white")
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.load_default(size=44)
+    draw.text((60, 60), "Inspection of probation services", fill="black", font=font)
+    draw.text((60, 260), FACT, fill="black", font=font)
+    draw.text((60, 330), "The company runs the services in both counties.", fill="black",
+              font=font)
+    pdf = _pdf(REPORT_PAGES[:1])
+    pdf.add_page()
+    pdf.image(picture, x=10, y=10, w=190)
+    doc, problems = _read_pdf_file(tmp_path, pdf, "scan.pdf")
+    assert "Inspection of probation services" in doc.text.splitlines()
+    assert any(line.startswith(FACT) for line in doc.text.splitlines())
+    assert page_of(doc.pages, doc.text.index(FACT)) == 2
+    (problem,) = problems
+    assert not problem.fatal and "page(s) 2" in problem.message and "OCR" in problem.message
