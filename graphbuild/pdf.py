@@ -121,7 +121,8 @@ def _join(left: str, right: str, vocabulary: Counter) -> str:
     if left and left[-1] in _HYPHENS and len(left) > 1 and left[-2].isalpha() and right:
         if left[-1] == "\u00ad":
             return left[:-1] + right
-        head = _WORD.findall(left)[-1] if _WORD.findall(left) else ""
+        words = _WORD.findall(left[-80:])  # the end only: `left` grows with the paragraph
+        head = words[-1] if words else ""
         tail = m.group() if (m := _WORD.match(right)) else ""
         whole, hyphened = (head + tail).casefold(), f"{head}-{tail}".casefold()
         if not right[0].islower() or vocabulary[hyphened] > vocabulary[whole]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
+from conftest import require
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 from rdflib import Graph, Literal
@@ -352,8 +353,8 @@ def test_a_web_page_keeps_its_article_tables_and_lists(tmp_path):
 
 
 def test_ocr_reads_a_scanned_page_where_tesseract_is_installed(tmp_path):
-    if not ocr_available():
-        pytest.skip("OCR needs Debian's tesseract-ocr and the ocr extra (pytesseract)")
+    require(ocr_available(), "OCR needs Debian's tesseract-ocr and the ocr extra (pytesseract); "
+            "scripts/test.sh installs both")
     picture = Image.new("L", (2000, 700), "white")
     draw = ImageDraw.Draw(picture)
     font = ImageFont.load_default(size=44)
