@@ -10,7 +10,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
@@ -29,6 +29,7 @@ from .records import Assertion, Entity, Mention, SourceText
 from .resolve import resolve
 from .resources import fingerprint
 from .settings import Settings
+from .temporal import implied_endings
 
 
 @dataclass
@@ -185,13 +186,25 @@ def assertions_from(extractions, key_of, entities, docs_by_id) -> list[Assertion
                 facts = [(report, link, s), (report, "about", o)]
             for fs, fp, fo in facts:
                 a = Assertion(fs, fp, fo, ex.doc_id, c.sent_start, c.sent_end, evidence,
-                              c.extractor, c.confidence)
+                              c.extractor, c.confidence, c.valid_from, c.valid_until,
+                              c.time_start, c.time_end)
                 k = (fs, fp, fo, ex.doc_id, c.sent_start)
-                if k not in found or found[k].confidence < a.confidence:
-                    found[k] = a
+                found[k] = _better(found.get(k), a)
         base += len(ex.mentions)
     return sorted(found.values(), key=lambda a: (a.subject, a.predicate, a.object, a.doc_id,
                                                  a.char_start, a.extractor))
+
+
+def _better(kept: Assertion | None, new: Assertion) -> Assertion:
+    """Of two readings of one fact in one sentence: the more confident, with the dates that
+    either found."""
+    if kept is None:
+        return new
+    best, other = (new, kept) if new.confidence > kept.confidence else (kept, new)
+    if (best.valid_from, best.valid_until) == (None, None) and other.time_start >= 0:
+        best = replace(best, valid_from=other.valid_from, valid_until=other.valid_until,
+                       time_start=other.time_start, time_end=other.time_end)
+    return best
 
 
 def _report_entity(entities: dict[str, Entity], publisher: str, doc: SourceText) -> str:
@@ -232,6 +245,9 @@ def build_corpus(corpus: str | Path, out: str | Path, settings: Settings | None 
     key_of, entities = resolve(all_mentions)
     docs_by_id = {d.doc_id: d for d in docs}
     assertions = assertions_from(extractions, key_of, entities, docs_by_id)
+    assertions = sorted(assertions + implied_endings(assertions),
+                        key=lambda a: (a.subject, a.predicate, a.object, a.doc_id, a.char_start,
+                                       a.extractor))
     mentioned: dict[str, set[str]] = defaultdict(set)
     for i, m in enumerate(all_mentions):
         if i in key_of:

@@ -19,6 +19,7 @@ from .nlp import ChunkSentences, chunks
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
 from .frames import match_frames, quote_open_after, quoted_verdicts, speaker
+from .temporal import Validity, timeline_date, validity
 from .relations import match_roles, match_sentence, slot_sentence
 from .resources import load_yaml
 
@@ -89,6 +90,7 @@ class _Salience:
 
 
 _NAME_FOLLOWS = re.compile(r" [A-Z0-9]")
+_TIMELESS = Validity(None, None, -1, -1)
 _QUOTE_MARK = re.compile(r'["“]')
 
 
@@ -186,6 +188,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                                                            f"gaz:{parent}", s0, s1,
                                                            "name:unit-of", 0.9))
         quoting, quote_open = None, False  # who speaks in an open quotation of this paragraph
+        line_date = timeline_date(text)  # "2019: ..." opening a timeline's line
         for i, sent in enumerate(sentences.spans):
             s_start, s_end = offset + sent.start_char, offset + sent.end_char
             in_sent = [(base_index + j, m.start, m.end, m.cls) for j, m in enumerate(found)
@@ -202,24 +205,30 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             slotted = slot_sentence(tokens, [x for x in in_sent if x[1] not in frame_only])
             ev_start, ev_end = _trim(doc.text, s_start, s_end)
             actors = {i for i, *_ in in_sent if result.mentions[i].source != "unresolved"}
-            found_facts = list(match_sentence(slotted, actors))
+            found_facts = [(*f, None) for f in match_sentence(slotted, actors)]
             found_facts += match_frames(sent, offset, in_sent)
             if quoted_by is not None:
-                found_facts += quoted_verdicts(sent, quoted_by, in_sent)
+                found_facts += [(*f, None) for f in quoted_verdicts(sent, quoted_by, in_sent)]
             elif said_here is not None:  # 'X said: "...' — what follows the quotation mark
                 quote_start = s_start + opening.start()
-                found_facts += quoted_verdicts(sent, said_here,
-                                               [x for x in in_sent if x[1] > quote_start])
-            for s, p, o, rule, conf, inspects in found_facts:
-                result.candidates.append(RelationCandidate(doc.doc_id, s, p, o, ev_start,
-                                                           ev_end, rule, conf))
-                if inspects:
-                    result.candidates.append(RelationCandidate(doc.doc_id, s, "inspects", o,
-                                                               ev_start, ev_end, rule, conf))
-            for person, predicate, org in match_roles(slotted):
-                result.candidates.append(RelationCandidate(doc.doc_id, person, predicate,
-                                                           f"gaz:{org}", ev_start, ev_end,
-                                                           "role-title", 0.85))
+                found_facts += [(*f, None) for f in quoted_verdicts(
+                    sent, said_here, [x for x in in_sent if x[1] > quote_start])]
+            found_facts += [(person, predicate, f"gaz:{org}", "role-title", 0.85, False, None)
+                            for person, predicate, org in match_roles(slotted)]
+            periods: dict[tuple, Validity | None] = {}
+            for s, p, o, rule, conf, inspects, trigger in found_facts:
+                # a pattern has no word of its own: the main verb's period, and its event
+                # only for a role taken up ("became Chief Inspector in 2016")
+                events = trigger is not None or rule == "role-title"
+                if (trigger, events) not in periods:
+                    periods[(trigger, events)] = validity(
+                        sent, offset, sdoc[trigger] if trigger is not None else None, line_date,
+                        events)
+                when = periods[(trigger, events)] or _TIMELESS
+                for predicate in (p, "inspects") if inspects else (p,):
+                    result.candidates.append(RelationCandidate(
+                        doc.doc_id, s, predicate, o, ev_start, ev_end, rule, conf,
+                        when.valid_from, when.valid_until, when.start, when.end))
         sent_base += len(sentences.spans)
     title_end = doc.text.find("\n")
     _resolve_anaphors(result, salience, title_end if title_end >= 0 else len(doc.text))

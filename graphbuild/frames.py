@@ -328,10 +328,11 @@ def _classes_ok(cls: str, allowed: frozenset[str]) -> bool:
 
 
 def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, str]]
-                 ) -> Iterator[tuple[int, str, int, str, float, bool]]:
-    """Yield (subject index, predicate, object index, extractor, confidence, inspects) for
-    the frames of one parsed sentence; `mentions` are (index, start, end, class) in document
-    offsets, `offset` the document offset of the sentence's Doc."""
+                 ) -> Iterator[tuple[int, str, int, str, float, bool, int]]:
+    """Yield (subject index, predicate, object index, extractor, confidence, inspects,
+    trigger token index) for the frames of one parsed sentence; `mentions` are (index,
+    start, end, class) in document offsets, `offset` the document offset of the sentence's
+    Doc."""
     if len(mentions) < 2:
         return
     index = _trigger_index()
@@ -364,7 +365,8 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
                 if key in seen:
                     continue
                 seen.add(key)
-                yield s, frame.predicate, o, f"frame:{frame.id}", frame.confidence, frame.inspects
+                yield (s, frame.predicate, o, f"frame:{frame.id}", frame.confidence,
+                       frame.inspects, t.i)
 
 
 def _says(t: Token, words: frozenset[str]) -> bool:

@@ -98,3 +98,11 @@ def property_domain_range(name: str) -> tuple[frozenset[str], frozenset[str]]:
     everything = entity_classes()
     return (_class_set(g, domain) if domain is not None else everything,
             _class_set(g, range_) if range_ is not None else everything)
+
+
+@lru_cache(maxsize=1)
+def exclusive_properties() -> frozenset[str]:
+    """Relation properties whose object has one subject at a time (pko:heldByOneAtATime)."""
+    g = ontology_graph()
+    return frozenset(n for p in g.subjects(PKO.heldByOneAtATime, None)
+                     if (n := _local(p)) and g.value(p, PKO.heldByOneAtATime).toPython() is True)

@@ -57,6 +57,10 @@ _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*?)\s*$")
 class Parameter:
     name: str
     description: str
+    optional: bool = False  # `# param: name?: ...`; left out, it is bound to ""
+
+    def usage(self) -> str:
+        return f"[--param {self.name}=...]" if self.optional else f"--param {self.name}=..."
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,8 @@ class StoredQuestion:
     def as_dict(self) -> dict:
         return {
             "name": self.name, "title": self.title, "description": self.description,
-            "parameters": [{"name": p.name, "description": p.description} for p in self.parameters],
+            "parameters": [{"name": p.name, "description": p.description,
+                            "optional": p.optional} for p in self.parameters],
             "query": self.text,
         }
 
@@ -92,7 +97,9 @@ def parse_question(name: str, text: str) -> StoredQuestion:
         key, value = match[1], match[2]
         if key == "param":
             param_name, _, description = value.partition(":")
-            parameters.append(Parameter(param_name.strip(), description.strip()))
+            param_name = param_name.strip()
+            parameters.append(Parameter(param_name.rstrip("?"), description.strip(),
+                                        param_name.endswith("?")))
         else:
             fields[key] = value
     missing = [k for k in ("title", "description") if not fields.get(k)]
@@ -140,10 +147,10 @@ def check_params(question: StoredQuestion | None, params: Mapping[str, str]) -> 
     if question is None:
         return
     declared = {p.name for p in question.parameters}
-    missing = sorted(declared - set(params))
+    missing = sorted({p.name for p in question.parameters if not p.optional} - set(params))
     unknown = sorted(set(params) - declared)
     if missing or unknown:
-        usage = " ".join(f"--param {p.name}=..." for p in question.parameters) or "no parameters"
+        usage = " ".join(p.usage() for p in question.parameters) or "no parameters"
         problems = []
         if missing:
             problems.append(f"missing {', '.join(missing)}")
@@ -167,6 +174,9 @@ def run(engine, text: str, params: Mapping[str, str] | None = None,
     """Run a query with its parameters bound as literals; parameter echo columns are hidden."""
     params = dict(params or {})
     check_params(question, params)
+    if question is not None:  # an optional parameter left out is bound to ""
+        params.update({p.name: "" for p in question.parameters
+                       if p.optional and p.name not in params})
     bindings = {**params, **key_bindings(text, params)}
     return engine.run(text, bindings, max_rows).without(bindings)
 
@@ -538,7 +548,7 @@ def format_question_list(questions: Mapping[str, StoredQuestion]) -> str:
     """`graphbuild query --list`: name, title, parameters, description."""
     lines = []
     for q in questions.values():
-        params = " ".join(f"--param {p.name}=..." for p in q.parameters)
+        params = " ".join(p.usage() for p in q.parameters)
         lines.append(f"{q.name}  {q.title}" + (f"  [{params}]" if params else ""))
         lines.append(f"    {q.description}")
     return "\n".join(lines) + "\n"

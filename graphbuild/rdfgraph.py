@@ -26,6 +26,12 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def date_literal(value: str) -> Literal:
+    """'2015' → xsd:gYear, '2015-02' → xsd:gYearMonth, '2015-02-01' → xsd:date."""
+    kind = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(value), XSD.date)
+    return Literal(value, datatype=kind)
+
+
 def assertion_iri(a: Assertion) -> URIRef:
     key = "\x1f".join([a.subject, a.predicate, a.object, a.doc_id, str(a.char_start),
                        str(a.char_end), a.extractor])
@@ -60,6 +66,7 @@ def build_graph(docs: list[SourceText], entities: dict[str, Entity],
         for key in mentions_by_doc.get(d.doc_id, ()):
             g.add((node, PKO.mentions, PK[key]))
     texts = {d.doc_id: d.text for d in docs}
+    dates = {d.doc_id: d.date for d in docs if d.date}
     page_starts = {d.doc_id: d.pages for d in docs if d.pages}
     for a in assertions:
         s, p, o = PK[a.subject], PKO[a.predicate], PK[a.object]
@@ -77,5 +84,13 @@ def build_graph(docs: list[SourceText], entities: dict[str, Entity],
             page = max(bisect_right(page_starts[a.doc_id], a.char_start), 1)
             g.add((node, PKO.page, Literal(page, datatype=XSD.integer)))
         g.add((node, PKO.extractor, Literal(a.extractor)))
+        if a.doc_id in dates:
+            g.add((node, PKO.statedOn, Literal(dates[a.doc_id], datatype=XSD.date)))
+        for prop, value in ((PKO.validFrom, a.valid_from), (PKO.validUntil, a.valid_until)):
+            if value:
+                g.add((node, prop, date_literal(value)))
+        if a.time_start >= 0:
+            g.add((node, PKO.timeCharStart, Literal(a.time_start, datatype=XSD.integer)))
+            g.add((node, PKO.timeCharEnd, Literal(a.time_end, datatype=XSD.integer)))
         g.add((node, PKO.confidence, Literal(round(a.confidence, 3), datatype=XSD.decimal)))
     return g

@@ -55,6 +55,10 @@ class RelationCandidate:
     sent_end: int
     extractor: str
     confidence: float
+    valid_from: str | None = None  # when the fact began to hold: YYYY, YYYY-MM or YYYY-MM-DD
+    valid_until: str | None = None  # when it ended
+    time_start: int = -1  # the temporal phrase(s) in the document text
+    time_end: int = -1
 
 
 @dataclass
@@ -82,3 +86,7 @@ class Assertion:
     evidence: str
     extractor: str
     confidence: float
+    valid_from: str | None = None  # as in RelationCandidate
+    valid_until: str | None = None
+    time_start: int = -1
+    time_end: int = -1

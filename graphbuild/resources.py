@@ -48,11 +48,11 @@ def load_yaml(name: str) -> dict:
 # The modules whose code decides what one document's extraction yields.
 EXTRACTION_MODULES = ("clean.py", "corpus.py", "extract.py", "frames.py", "gazetteer.py",
                       "mentions.py", "names.py", "nlp.py", "ontology.py", "records.py",
-                      "relations.py")
+                      "relations.py", "temporal.py")
 
 
 def fingerprint(names: tuple[str, ...] = ("pko.ttl", "gazetteer.yaml", "lexicon.yaml",
-                                          "relations.yaml", "frames.yaml")) -> str:
+                                          "relations.yaml", "frames.yaml", "time.yaml")) -> str:
     """A hash of the data files and the code that decide extraction, for cache keys."""
     h = hashlib.sha256()
     package = Path(__file__).parent

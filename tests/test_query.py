@@ -62,6 +62,8 @@ def params(engines) -> dict[str, dict[str, str]]:
         "co-mentions": {"first": pair[0], "second": pair[1].swapcase()},
         "connection": {"from": chain[0], "to": chain[1]},
         "find": {"text": fact[0][:4].lower()},
+        "as-of": {"date": "2018-01-01"},
+        "history": {"name": fact[0]},
     }
 
 
@@ -99,7 +101,9 @@ def test_both_engines_give_the_same_rows(engines, params, name):
                for engine, store in engines.items()}
     oxigraph, rdflib = results["oxigraph"], results["rdflib"]
     assert oxigraph.variables == rdflib.variables
-    assert len(oxigraph) > 0, f"{name} {bound}: no answer on the sample graph"
+    # `curations` answers only on a curated build: tests/test_curation.py runs it on one
+    # with both engines.
+    assert len(oxigraph) > 0 or name == "curations", f"{name} {bound}: no answer on the sample graph"
     assert _rows(oxigraph) == _rows(rdflib)
 
 
