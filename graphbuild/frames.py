@@ -157,8 +157,12 @@ def _verb_agent(v: Token) -> list[Token]:
     if v.dep_ == "conj" and _is_verb(v.head):
         return _verb_agent(v.head)  # "X bought A and sold B"
     if v.dep_ in ("xcomp", "advcl") and _is_verb(v.head):
+        if _passive(v.head):  # "X was awarded contracts to run Y": X runs Y
+            return _verb_patient(v.head)
         return _verb_agent(v.head)  # "X decided to buy Y", "X said, describing Y ..."
     if v.dep_ == "acl" and not _passive(v):
+        if any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
+            return _holder(v.head)  # "X won the contract to run Y": X runs Y
         return [v.head]  # "a consortium owning three CRCs"
     return []
 
