@@ -57,13 +57,18 @@ class Evidence:
     extractor: str
     confidence: float | None
     page: int | None = None  # in a paged source (a PDF)
+    # who added or confirmed it in a curation file, and when: ("added", "alice", "2025-06-01")
+    curation: tuple[tuple[str, str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "text": self.text, "source": self.source_id, "title": self.source_title,
             "char_start": self.char_start, "extractor": self.extractor,
             "confidence": self.confidence, "page": self.page,
         }
+        if self.curation:
+            out["curation"] = [{"what": w, "by": b, "date": d} for w, b, d in self.curation]
+        return out
 
     def citation(self) -> str:
         """The source as cited under a sentence: 'report.pdf, page 2'."""
@@ -140,10 +145,31 @@ def _evidence_index(graph: Graph) -> dict[tuple, list[Evidence]]:
             extractor=str(graph.value(record, PKO.extractor) or ""),
             confidence=float(confidence.toPython()) if isinstance(confidence, Literal) else None,
             page=int(page.toPython()) if isinstance(page, Literal) else None,
+            curation=_curation_marks(graph, record),
         ))
     for records in index.values():
         records.sort(key=lambda e: (e.source_id, e.char_start, e.text))
     return index
+
+
+def _curation_marks(graph: Graph, record) -> tuple[tuple[str, str, str], ...]:
+    """Who added (prov:wasAttributedTo) or confirmed (pko:confirmedBy, dated by its curation
+    decision) an evidence record, and when."""
+    def name(agent) -> str:
+        label = graph.value(agent, RDFS.label)
+        return str(label) if label is not None else local_name(str(agent))
+
+    marks = {("added", name(agent), str(graph.value(record, DCTERMS.date) or ""))
+             for agent in graph.objects(record, PROV.wasAttributedTo)}
+    dated = set()
+    for decision in graph.subjects(PKO.curates, record):
+        if str(graph.value(decision, PKO.curationKind) or "") == "confirm":
+            agent = graph.value(decision, PROV.wasAssociatedWith)
+            dated.add(agent)
+            marks.add(("confirmed", name(agent), str(graph.value(decision, DCTERMS.date) or "")))
+    marks |= {("confirmed", name(agent), "") for agent in graph.objects(record, PKO.confirmedBy)
+              if agent not in dated}
+    return tuple(sorted(marks))
 
 
 def _symmetric_relations(graph: Graph) -> set[str]:

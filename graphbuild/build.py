@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__
 from .atomic import write_bytes_atomic
 from .corpus import CorpusError, ReadProblem, read_corpus
+from .curation import CurationError, CurationFile, CurationRun, load_curation, write_report
 from .export import serialize_turtle
 from .extract import DocExtraction, extract_document
 from .gazetteer import load_gazetteer
@@ -42,6 +43,8 @@ class BuildSummary:
     cached: int = 0
     seconds: float = 0.0
     output: Path | None = None
+    curation_lines: list[str] = field(default_factory=list)
+    curation_report: dict | None = None
 
     @property
     def failed(self) -> int:
@@ -54,6 +57,7 @@ class BuildSummary:
         out += [f"  {c:<22} {n}" for c, n in sorted(self.entities_by_class.items())]
         out.append(f"relations  {sum(self.relations_by_property.values())}")
         out += [f"  {p:<22} {n}" for p, n in sorted(self.relations_by_property.items())]
+        out += self.curation_lines
         out.append(f"seconds    {self.seconds:.1f}")
         if self.output:
             out.append(f"wrote      {self.output}")
@@ -217,19 +221,43 @@ def _report_entity(entities: dict[str, Entity], publisher: str, doc: SourceText)
     return key
 
 
+def _load_curation(path: str | Path | None, strict: bool, loud: bool) -> CurationFile | None:
+    """The curation file, checked before any work: problems are printed (with file and line);
+    under `strict` any malformed entry or contradiction stops the build."""
+    if path is None:
+        return None
+    try:
+        curation_file = load_curation(path)
+    except CurationError as e:
+        raise BuildError(f"{e}; nothing written") from e
+    if loud:
+        for p in curation_file.problems:
+            print(f"{'error' if p.fatal else 'warning'}: {p}", file=sys.stderr)
+    if strict and curation_file.fatal_problems:
+        raise BuildError(f"{path}: {len(curation_file.fatal_problems)} malformed or "
+                         "contradictory curation entries and --strict is set; nothing written")
+    return curation_file
+
+
 def build_corpus(corpus: str | Path, out: str | Path, settings: Settings | None = None,
                  progress: bool = True, strict: bool = False, use_cache: bool = True,
-                 extract_map: ExtractMap | None = None) -> BuildSummary:
+                 extract_map: ExtractMap | None = None, curation: str | Path | None = None,
+                 write: bool = True) -> BuildSummary:
     """Read `corpus`, extract, resolve and write `out/graph.ttl` atomically.
 
     `extract_map`, when given, computes the uncached extractions instead of this process or
     its local pool (see graphbuild.distributed); resolution and the graph stay here.
+    `curation`, a curation file (graphbuild.curation), is applied after resolution and
+    reported in `out/curation-report.json`. `write=False` is a dry run: nothing is written
+    but the cache (`graphbuild curate check`).
     """
     started = time.perf_counter()
     settings = settings or Settings()
     out = Path(out)
+    curation_file = _load_curation(curation, strict, write)
+    cache_dir = out / ".cache" if use_cache else None
     try:
-        docs, problems = read_corpus(Path(corpus), settings.max_bytes)
+        docs, problems = read_corpus(Path(corpus), settings.max_bytes, cache_dir)
     except CorpusError as e:
         raise BuildError(str(e)) from e
     for p in problems:
@@ -238,13 +266,18 @@ def build_corpus(corpus: str | Path, out: str | Path, settings: Settings | None 
         raise BuildError(f"{len(problems)} file(s) had problems and --strict is set; "
                          "nothing written")
     if not docs:
-        raise BuildError(f"{corpus}: no readable documents (.txt, .md, .html); nothing written")
-    cache_dir = out / ".cache" if use_cache else None
+        raise BuildError(f"{corpus}: no readable documents (.txt, .md, .html, .pdf, .docx); "
+                         "nothing written")
     extractions, hits = _extract_all(docs, settings, cache_dir, progress, extract_map)
     all_mentions: list[Mention] = [m for ex in extractions for m in ex.mentions]
     key_of, entities = resolve(all_mentions)
     docs_by_id = {d.doc_id: d for d in docs}
+    run = CurationRun(curation_file, docs) if curation_file else None
+    if run:
+        run.apply_to_entities(all_mentions, key_of, entities)
     assertions = assertions_from(extractions, key_of, entities, docs_by_id)
+    if run:
+        assertions = run.apply_to_facts(assertions, entities, extractions, key_of)
     assertions = sorted(assertions + implied_endings(assertions),
                         key=lambda a: (a.subject, a.predicate, a.object, a.doc_id, a.char_start,
                                        a.extractor))
@@ -256,13 +289,29 @@ def build_corpus(corpus: str | Path, out: str | Path, settings: Settings | None 
         for key in (a.subject, a.object):
             if entities[key].cls == "Report":
                 mentioned[a.doc_id].add(key)
-    graph = build_graph(docs, entities, assertions, mentioned)
+    if run:
+        run.add_mentions(mentioned)
     target = out / "graph.ttl"
-    write_bytes_atomic(target, serialize_turtle(graph))
+    if write:
+        graph = build_graph(docs, entities, assertions, mentioned)
+        if run:
+            run.annotate(graph)
+        write_bytes_atomic(target, serialize_turtle(graph))
     summary = BuildSummary(documents=len(docs), words=sum(ex.words for ex in extractions),
-                           problems=problems, cached=hits, output=target)
+                           problems=problems, cached=hits, output=target if write else None)
     summary.entities_by_class = Counter(e.cls for e in entities.values())
+    every = assertions + (run.external_assertions() if run else [])
     summary.relations_by_property = Counter(p for (_, p, _) in {(a.subject, a.predicate,
-                                                                  a.object) for a in assertions})
+                                                                  a.object) for a in every})
+    if run:
+        summary.curation_report = run.report()
+        report = write_report(run, out) if write else None
+        summary.curation_lines = run.summary_lines(report)
+        if write:
+            for decision, outcome in run.stale():
+                print(f"warning: {decision.where}: stale: {decision.describe()}: "
+                      f"{outcome.effect}", file=sys.stderr)
+    elif write:
+        write_report(None, out)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -9,6 +9,7 @@ import click
 
 from . import __version__
 from .analytics import analyze_command, path_command
+from .curation import curate_command
 from .explorer import view_command
 from .export import export_command
 from .ontodocs import ontology_docs_command
@@ -46,14 +47,25 @@ def main() -> None:
 @click.option("--max-bytes", default=None, type=click.IntRange(min=1), help="Skip, with a "
               "message, any file larger than this many bytes (default 200 MB, or "
               "GRAPHBUILD_MAX_BYTES).")
+@click.option("--curation", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Apply the analysts' decisions in this curation file (default: "
+              "curation.yaml in the current directory, if there is one); see "
+              "`graphbuild curate`.")
+@click.option("--no-curation", is_flag=True, help="Ignore curation.yaml.")
 def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bool,
           quiet: bool, workers: int, reference: bool, scheduler: str | None,
-          dask_local: int | None, max_bytes: int | None) -> None:
+          dask_local: int | None, max_bytes: int | None, curation: Path | None,
+          no_curation: bool) -> None:
     """Build the knowledge graph of CORPUS (default data/corpus) into OUT/graph.ttl."""
     from contextlib import nullcontext
 
     from .build import BuildError, build_corpus
+    from .curation import default_curation
     from .settings import Settings
+
+    if curation and no_curation:
+        raise click.UsageError("give --curation or --no-curation, not both")
+    curation = None if no_curation else (curation or default_curation())
 
     if scheduler and dask_local:
         raise click.UsageError("give --scheduler or --dask-local, not both")
@@ -72,7 +84,8 @@ def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bo
         with dask as client:
             extract_map = dask_extract_map(client) if client is not None else None
             summary = build_corpus(corpus, out, settings, progress=not quiet, strict=strict,
-                                   use_cache=not no_cache, extract_map=extract_map)
+                                   use_cache=not no_cache, extract_map=extract_map,
+                                   curation=curation)
     except failures as e:
         raise click.ClickException(str(e)) from e
     for line in summary.lines():
@@ -88,5 +101,6 @@ def build(corpus: Path, out: Path, model: str | None, strict: bool, no_cache: bo
 
 
 for command in (query_command, serve_command, push_command, view_command, analyze_command,
-                path_command, export_command, validate_command, ontology_docs_command):
+                path_command, export_command, validate_command, ontology_docs_command,
+                curate_command):
     main.add_command(command)

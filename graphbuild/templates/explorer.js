@@ -37,10 +37,17 @@
     box.appendChild(el("div", plural(n.degree, "relation")));
     return box;
   }
+  // "added by alice on 2025-06-01": an analyst's mark from the curation file
+  function curationText(mark) {
+    return mark.what + " by " + mark.by + (mark.date ? " on " + mark.date : "");
+  }
   function edgeTooltip(fact) {
     var box = el("div", null, "tip");
     box.appendChild(el("strong", labelOf(fact.s) + " " + fact.rel + " " + labelOf(fact.o)));
     box.appendChild(el("div", plural(fact.n, "evidence sentence") + "; click for evidence"));
+    if (fact.curated && fact.curated.length) {
+      box.appendChild(el("div", "Curated: " + fact.curated.map(curationText).join("; "), "curated"));
+    }
     return box;
   }
 
@@ -110,6 +117,10 @@
     label.appendChild(el("span", r.symmetric ? "\u2194" : "\u2192", "swatch"));
     label.appendChild(el("span", r.name));
   });
+  if (data.edges.some(function (e) { return e.curated; })) {
+    var legend = el("li", "Green: added or confirmed by an analyst", "curated-legend");
+    document.getElementById("relation-filter").appendChild(legend);
+  }
   document.querySelectorAll(".bulk button").forEach(function (button) {
     button.addEventListener("click", function () {
       var on = button.getAttribute("data-on") === "1";
@@ -149,7 +160,16 @@
     statement.appendChild(el("span", " " + fact.rel + " ", "rel"));
     statement.appendChild(entityButton(fact.o));
     li.appendChild(statement);
+    if (fact.curated && fact.curated.length) {
+      li.classList.add("curated-fact");
+      li.appendChild(el("div", "Curated: " + fact.curated.map(curationText).join("; "), "curated"));
+    }
     fact.evidence.forEach(function (ev) {
+      (ev.curation || []).forEach(function (mark) {
+        var what = mark.what === "added" ? "Added by an analyst" : "Confirmed by an analyst";
+        li.appendChild(el("div", what + ": " + mark.by + (mark.date ? ", " + mark.date : ""),
+          "curation " + mark.what));
+      });
       li.appendChild(el("blockquote", ev.text));
       li.appendChild(el("cite", ev.source + (ev.title ? " \u2014 " + ev.title : "")));
     });
