@@ -183,20 +183,28 @@ def assertions_from(extractions, key_of, entities, docs_by_id) -> list[Assertion
             if not s or not o or s == o:
                 continue
             evidence = doc.text[c.sent_start:c.sent_end]
-            facts = [(s, c.predicate, o)]
+            s_ref, o_ref = _reference(ex, c.subject), _reference(ex, c.object)
+            facts = [(s, c.predicate, o, s_ref, o_ref)]
             if c.predicate == "reportAbout":
                 report = _report_entity(entities, s, doc)
                 link = "authoredBy" if is_a(entities[s].cls, "Person") else "publishedBy"
-                facts = [(report, link, s), (report, "about", o)]
-            for fs, fp, fo in facts:
+                facts = [(report, link, s, None, s_ref), (report, "about", o, None, o_ref)]
+            for fs, fp, fo, fs_ref, fo_ref in facts:
                 a = Assertion(fs, fp, fo, ex.doc_id, c.sent_start, c.sent_end, evidence,
                               c.extractor, c.confidence, c.valid_from, c.valid_until,
-                              c.time_start, c.time_end)
+                              c.time_start, c.time_end, fs_ref, fo_ref)
                 k = (fs, fp, fo, ex.doc_id, c.sent_start)
                 found[k] = _better(found.get(k), a)
         base += len(ex.mentions)
     return sorted(found.values(), key=lambda a: (a.subject, a.predicate, a.object, a.doc_id,
                                                  a.char_start, a.extractor))
+
+
+def _reference(ex: DocExtraction, ref) -> tuple[int, int] | None:
+    """The span of a pronoun or description ('it', 'the company') that stands for an entity."""
+    if isinstance(ref, int) and ex.mentions[ref].source == "anaphor":
+        return ex.mentions[ref].start, ex.mentions[ref].end
+    return None
 
 
 def _better(kept: Assertion | None, new: Assertion) -> Assertion:

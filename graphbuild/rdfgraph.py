@@ -92,5 +92,11 @@ def build_graph(docs: list[SourceText], entities: dict[str, Entity],
         if a.time_start >= 0:
             g.add((node, PKO.timeCharStart, Literal(a.time_start, datatype=XSD.integer)))
             g.add((node, PKO.timeCharEnd, Literal(a.time_end, datatype=XSD.integer)))
+        for (start, end), (start_prop, end_prop) in (
+                (a.subject_ref or (None, None), (PKO.subjectRefStart, PKO.subjectRefEnd)),
+                (a.object_ref or (None, None), (PKO.objectRefStart, PKO.objectRefEnd))):
+            if start is not None:
+                g.add((node, start_prop, Literal(start, datatype=XSD.integer)))
+                g.add((node, end_prop, Literal(end, datatype=XSD.integer)))
         g.add((node, PKO.confidence, Literal(round(a.confidence, 3), datatype=XSD.decimal)))
     return g

@@ -90,3 +90,6 @@ class Assertion:
     valid_until: str | None = None
     time_start: int = -1
     time_end: int = -1
+    # where the sentence names the subject / object by a pronoun or description resolved to it
+    subject_ref: tuple[int, int] | None = None
+    object_ref: tuple[int, int] | None = None

@@ -166,3 +166,20 @@ def test_history_and_conflicts_run_on_both_sets(graph, sample_graph_path, reques
     assert dated == sorted(dated)
     conflicts = run(store, questions["conflicts"].text, {}, questions["conflicts"])
     assert set(conflicts.variables) >= {"firstEvidence", "secondEvidence"}
+
+
+def test_a_fact_stated_through_a_pronoun_keeps_where_the_pronoun_is(tmp_path):
+    text = ("Working Links ran three CRCs.\n\nSeetec is a family firm. "
+            "It bought Wales CRC in 2019.\n")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "doc.txt").write_text(text, encoding="utf-8")
+    build_corpus(tmp_path / "c", tmp_path / "out", Settings())
+    g = Graph().parse(tmp_path / "out" / "graph.ttl")
+    rows = list(g.query("""
+        SELECT ?start ?end WHERE {
+          ?a rdf:subject pk:seetec ; rdf:predicate pko:owns ; rdf:object pk:wales-crc ;
+             pko:subjectRefStart ?start ; pko:subjectRefEnd ?end }""",
+                        initNs={"pko": PKO, "pk": Namespace("https://w3id.org/probation-kg/id/")}))
+    assert rows, "the fact keeps the offsets of the 'It' that names its subject"
+    start, end = (int(v) for v in rows[0])
+    assert text[start:end] == "It"
