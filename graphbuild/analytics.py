@@ -59,12 +59,17 @@ class Evidence:
     page: int | None = None  # in a paged source (a PDF)
     # who added or confirmed it in a curation file, and when: ("added", "alice", "2025-06-01")
     curation: tuple[tuple[str, str, str], ...] = ()
+    valid_from: str | None = None  # when the fact held, as precise as the text (2015, 2015-02)
+    valid_until: str | None = None
+    stated_on: str | None = None  # the date of the document that states it
 
     def as_dict(self) -> dict[str, Any]:
         out = {
             "text": self.text, "source": self.source_id, "title": self.source_title,
             "char_start": self.char_start, "extractor": self.extractor,
             "confidence": self.confidence, "page": self.page,
+            "valid_from": self.valid_from, "valid_until": self.valid_until,
+            "stated_on": self.stated_on,
         }
         if self.curation:
             out["curation"] = [{"what": w, "by": b, "date": d} for w, b, d in self.curation]
@@ -146,10 +151,17 @@ def _evidence_index(graph: Graph) -> dict[tuple, list[Evidence]]:
             confidence=float(confidence.toPython()) if isinstance(confidence, Literal) else None,
             page=int(page.toPython()) if isinstance(page, Literal) else None,
             curation=_curation_marks(graph, record),
+            valid_from=_text(graph.value(record, PKO.validFrom)),
+            valid_until=_text(graph.value(record, PKO.validUntil)),
+            stated_on=_text(graph.value(record, PKO.statedOn)),
         ))
     for records in index.values():
         records.sort(key=lambda e: (e.source_id, e.char_start, e.text))
     return index
+
+
+def _text(value) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _curation_marks(graph: Graph, record) -> tuple[tuple[str, str, str], ...]:
@@ -453,7 +465,7 @@ def paths_as_json(network: nx.MultiDiGraph, paths: list[list[Hop]]) -> list[list
 NODE_COLUMNS = ("id", "label", "class", "type", "aliases", "mentions", "degree",
                 "betweenness", "pagerank", "community", "component")
 EDGE_COLUMNS = ("source", "target", "source_label", "target_label", "relation", "predicate",
-                "symmetric", "evidence_count", "evidence")
+                "symmetric", "evidence_count", "evidence", "valid_from", "valid_until")
 
 
 def export_table(network: nx.MultiDiGraph) -> tuple[list[dict], list[dict]]:
@@ -474,8 +486,38 @@ def export_table(network: nx.MultiDiGraph) -> tuple[list[dict], list[dict]]:
         "relation": d["relation"], "predicate": d["predicate"], "symmetric": d["symmetric"],
         "evidence_count": d["evidence_count"],
         "evidence": d["evidence"][0].text if d["evidence"] else "",
+        **dict(zip(("valid_from", "valid_until"), edge_period(d["evidence"]))),
     } for s, o, key, d in network.edges(keys=True, data=True)]
     return nodes, edges
+
+
+def edge_period(evidence) -> tuple[str, str]:
+    """When a relation held, over its evidence records ("" where unknown): the earliest
+    start, and the latest end unless some record says it still holds."""
+    starts = [e.valid_from for e in evidence if e.valid_from]
+    ends = [e.valid_until for e in evidence if e.valid_until]
+    still = any(e.valid_from and not e.valid_until for e in evidence)
+    return min(starts, default=""), "" if still else max(ends, default="")
+
+
+def _day(date: str) -> str:
+    """A gYear or gYearMonth as the first day of its period, for Gephi's timeline."""
+    return {4: f"{date}-01-01", 7: f"{date}-01"}.get(len(date), date)
+
+
+def _dynamic(flat: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """GEXF time intervals ('start'/'end' on each dated edge) for Gephi's timeline."""
+    dated = False
+    for _, _, data in flat.edges(data=True):
+        start, end = data.pop("valid_from", ""), data.pop("valid_until", "")
+        if start:
+            data["start"] = _day(start)
+        if end:
+            data["end"] = _day(end)
+        dated = dated or bool(start or end)
+    if dated:
+        flat.graph["mode"] = "dynamic"
+    return flat
 
 
 def _scalar_graph(nodes: list[dict], edges: list[dict]) -> nx.MultiDiGraph:
@@ -519,6 +561,8 @@ def export_network(rdf_graph: Graph, fmt: str, out_path: str | Path) -> list[Pat
         _write_csv(edges_path, EDGE_COLUMNS, edges)
         return [nodes_path, edges_path]
     flat = _scalar_graph(nodes, edges)
+    if fmt == "gexf":
+        flat = _dynamic(flat)
     writer = nx.write_graphml if fmt == "graphml" else nx.write_gexf
     with atomic_path(out_path) as tmp:
         writer(flat, tmp)

@@ -183,3 +183,18 @@ def test_a_fact_stated_through_a_pronoun_keeps_where_the_pronoun_is(tmp_path):
     assert rows, "the fact keeps the offsets of the 'It' that names its subject"
     start, end = (int(v) for v in rows[0])
     assert text[start:end] == "It"
+
+
+def test_gexf_carries_time_intervals_for_gephi(dev2_graph, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from graphbuild.analytics import export_network
+    out = tmp_path / "network.gexf"
+    export_network(Graph().parse(dev2_graph), "gexf", out)
+    ns = {"g": "http://www.gexf.net/1.2draft"}
+    graph = ET.parse(out).getroot().find("g:graph", ns)
+    assert graph.get("mode") == "dynamic" and graph.get("timeformat") == "date"
+    starts = [e.get("start") for e in graph.iter("{http://www.gexf.net/1.2draft}edge")
+              if e.get("start")]
+    assert len(starts) >= 5
+    assert all(len(s) == 10 and s[4] == "-" for s in starts)  # full dates for the timeline
