@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -90,6 +90,7 @@ class _Salience:
 
 
 _NAME_FOLLOWS = re.compile(r" [A-Z0-9]")
+DESCRIBING_SENTENCES = 4  # how early "X is a charity that ..." must come to say who 'we' are
 _TIMELESS = Validity(None, None, -1, -1)
 _QUOTE_MARK = re.compile(r'["“]')
 
@@ -116,15 +117,19 @@ def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
     return out
 
 
-def _author_organisation(result: DocExtraction, salience: _Salience,
-                         title_end: int) -> SalientEntity | None:
-    """Who 'we' are: the organisation the title names, else one that dominates the text
+def _author_organisation(result: DocExtraction, salience: _Salience, title_end: int,
+                         described: Mention | None) -> SalientEntity | None:
+    """Who 'we' are: the organisation the title names, else the one the text opens by
+    describing ("Bridgeway Trust is a charity that ..."), else one that dominates the text
     (twice as many mentions as any other, and at least three)."""
     for m in result.mentions:
         if m.start >= title_end:
             break
-        if m.source == "gazetteer" and is_a(m.cls, "Organisation"):
-            return SalientEntity(m.gazetteer_key, m.cls, m.gazetteer_key, 0)
+        if m.source in ("gazetteer", "ner") and is_a(m.cls, "Organisation"):
+            return SalientEntity(m.gazetteer_key or m.text, m.cls, m.gazetteer_key, 0)
+    if described is not None:
+        return SalientEntity(described.gazetteer_key or described.text, described.cls,
+                             described.gazetteer_key, 0)
     counts = sorted(((n, key) for key, n in salience.counts.items()
                      if is_a(key[1], "Organisation")), reverse=True)
     if counts and counts[0][0] >= 3 and (len(counts) == 1 or counts[0][0] >= 2 * counts[1][0]):
@@ -134,11 +139,12 @@ def _author_organisation(result: DocExtraction, salience: _Salience,
     return None
 
 
-def _resolve_anaphors(result: DocExtraction, salience: _Salience, title_end: int) -> None:
+def _resolve_anaphors(result: DocExtraction, salience: _Salience, title_end: int,
+                      described: Mention | None) -> SalientEntity | None:
     """Point each definite description at the entity of its kind the document is most about,
-    and 'we'/'our' at the organisation whose text it is."""
+    and 'we'/'our' at the organisation whose text it is (returned)."""
     specs = _anaphors()
-    author = _author_organisation(result, salience, title_end)
+    author = _author_organisation(result, salience, title_end, described)
     for i, m in enumerate(result.mentions):
         if m.source != "unresolved":
             continue
@@ -152,6 +158,7 @@ def _resolve_anaphors(result: DocExtraction, salience: _Salience, title_end: int
             name, cls, gaz, _ = target
             result.mentions[i] = Mention(m.doc_id, m.start, m.end, name, cls, "anaphor", gaz,
                                          m.sentence)
+    return author
 
 
 def extract_document(doc: SourceText, nlp, batch_size: int = 32,
@@ -159,6 +166,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     """Run the pipeline over one document's cleaned text, chunk by chunk."""
     result = DocExtraction(doc.doc_id)
     salience = _Salience()
+    described: Mention | None = None  # the organisation the text opens by describing
     pieces = list(chunks(doc.clean, max_chunk_chars))
     sent_base = 0
     for sdoc, offset in nlp.pipe(pieces, batch_size=batch_size, as_tuples=True):
@@ -188,6 +196,8 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                                                            f"gaz:{parent}", s0, s1,
                                                            "name:unit-of", 0.9))
         quoting, quote_open = None, False  # who speaks in an open quotation of this paragraph
+        if described is None and sent_base < DESCRIBING_SENTENCES:
+            described = _described_organisation(sentences, offset, found)
         line_date = timeline_date(text)  # "2019: ..." opening a timeline's line
         for i, sent in enumerate(sentences.spans):
             s_start, s_end = offset + sent.start_char, offset + sent.end_char
@@ -231,8 +241,9 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                         when.valid_from, when.valid_until, when.start, when.end))
         sent_base += len(sentences.spans)
     title_end = doc.text.find("\n")
-    _resolve_anaphors(result, salience, title_end if title_end >= 0 else len(doc.text))
-    _resolve_implied_subjects(result, salience, comments_start(doc.text))
+    author = _resolve_anaphors(result, salience,
+                               title_end if title_end >= 0 else len(doc.text), described)
+    _resolve_implied_subjects(result, salience, comments_start(doc.text), author)
     return result
 
 
@@ -258,9 +269,11 @@ def comments_start(text: str) -> int:
     return hit.start() if hit else len(text)
 
 
-def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_end: int) -> None:
+def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_end: int,
+                              author: SalientEntity | None) -> None:
     """`salient:Class` subjects become the entity of that class the whole document is about,
-    in the document's own text; in readers' comments they are dropped."""
+    in the document's own text; in readers' comments, and in the text of another
+    organisation ('we' a charity that names a provider once), they are dropped."""
     resolved = []
     for c in result.candidates:
         if isinstance(c.subject, str) and c.subject.startswith("salient:"):
@@ -271,8 +284,10 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_e
             target = _salient_provider(salience, cls)
             if target is None or target.gazetteer_key is None:
                 continue
-            c = RelationCandidate(c.doc_id, f"gaz:{target.gazetteer_key}", c.predicate, c.object,
-                                  c.sent_start, c.sent_end, c.extractor, c.confidence)
+            if (author is not None and cls == "ProbationProvider"
+                    and not is_a(author.cls, "ProbationProvider")):
+                continue
+            c = replace(c, subject=f"gaz:{target.gazetteer_key}")
         resolved.append(c)
     result.candidates = resolved
 
@@ -391,8 +406,9 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
         wanted = _INNER_PRONOUNS[lower]
         options = [m for m in before if m.end <= start and m.sentence >= sent - 2
                    and is_a(m.cls, wanted) and m.text.lower() not in _FIRST_PERSON]
-        if wanted == "Organisation":
-            near = [m for m in options if m.start >= offset and m.sentence >= sent - 1]
+        if wanted == "Organisation":  # 'it' is never a plural description ("inspectors")
+            near = [m for m in options if m.start >= offset and m.sentence >= sent - 1
+                    and not (m.source == "unresolved" and m.text.endswith("s"))]
             subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset)]
             # a subject first; else the only organisation named in reach
             options = subjects or (near if len({m.gazetteer_key or m.text for m in near}) == 1
@@ -405,6 +421,25 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
         out.append(Mention(doc_id, start, start + len(t.text), a.text, a.cls, source,
                            a.gazetteer_key, sent))
     return out
+
+
+def _described_organisation(sentences: ChunkSentences, offset: int,
+                            found: list[Mention]) -> Mention | None:
+    """An organisation named as the subject of 'is a/an ...' ("Bridgeway Trust is a charity
+    that supports women leaving prison")."""
+    for sent in sentences.spans:
+        root = sent.root
+        if root.lower_ not in ("is", "are") or not any(c.dep_ == "attr" for c in root.children):
+            continue
+        subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        if subject is None:
+            continue
+        start, end = offset + subject.left_edge.idx, offset + subject.idx + len(subject)
+        named = [m for m in found if start <= m.start and m.end <= end
+                 and m.source in ("gazetteer", "ner") and is_a(m.cls, "Organisation")]
+        if named:
+            return named[0]
+    return None
 
 
 def _is_subject(sdoc, start: int, end: int) -> bool:

@@ -58,14 +58,18 @@ def _words(triggers, where: str) -> tuple[tuple[str, ...], ...]:
 
 
 def _roles(spec, where: str) -> tuple[tuple[str, ...], ...]:
+    """Role paths as tuples of steps; a path written '?a>b' is a fallback, kept as its
+    first step '?' (tried only when the paths before it found no one)."""
     paths = []
     for path in (spec if isinstance(spec, list) else [spec]):
-        steps = tuple(str(path).split(">"))
+        path = str(path)
+        fallback = path.startswith("?")
+        steps = tuple(path.lstrip("?").split(">"))
         for step in steps:
             if step not in ROLES and not step.startswith("prep:"):
                 raise ResourceError(f"{where}: unknown role {step!r} (roles: {sorted(ROLES)}, "
                                     "prep:WORD)")
-        paths.append(steps)
+        paths.append(("?",) + steps if fallback else steps)
     return tuple(paths)
 
 
@@ -256,6 +260,20 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
     return found
 
 
+def _role_fillers(trigger: Token, paths, verb: bool, extra: list[Token], at, inside,
+                  allowed: frozenset[str]) -> list[int]:
+    """The mentions that fill a role: every path's, a fallback path's only if none before."""
+    found: list[int] = []
+    for path in paths:
+        if path[0] == "?":
+            if found:
+                continue
+            path = path[1:]
+        found += [i for i in _fillers(_role_tokens(trigger, (path,), verb, extra), at, inside,
+                                      allowed) if i not in found]
+    return found
+
+
 def _role_tokens(trigger: Token, paths, verb: bool, extra: list[Token]) -> list[Token]:
     out: list[Token] = []
     for path in paths:
@@ -345,7 +363,10 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
     for t in sent:
         verb = _is_verb(t)
         kind = "v" if verb else "n"
-        options = next((index[(kind, w)] for w in _forms(t) if (kind, w) in index), [])
+        forms = [w for w in dict.fromkeys(_forms(t)) if (kind, w) in index]
+        # a verb is read as its lemma ("found" is find); a noun as every form ("partners")
+        options = list(dict.fromkeys(o for w in (forms[:1] if verb else forms)
+                                     for o in index[(kind, w)]))
         if verb:
             options = options + index.get(("v", "*"), [])
         elif t.tag_.startswith("NN"):
@@ -356,13 +377,13 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
                 continue
             if frame.requires and not _says(t, frame.requires):
                 continue
-            subjects = _fillers(_role_tokens(t, frame.subject, verb, extra), at, inside,
-                                frame.subject_classes)
+            subjects = _role_fillers(t, frame.subject, verb, extra, at, inside,
+                                     frame.subject_classes)
             if frame.pairwise:
                 pairs = [(a, b) for a in subjects for b in subjects if a < b]
             else:
-                objects = _fillers(_role_tokens(t, frame.object, verb, extra), at, inside,
-                                   frame.object_classes)
+                objects = _role_fillers(t, frame.object, verb, extra, at, inside,
+                                        frame.object_classes)
                 pairs = [(s, o) for s in subjects for o in objects if s != o]
             for s, o in pairs:
                 key = (s, frame.predicate, o)

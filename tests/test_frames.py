@@ -112,3 +112,25 @@ def test_quoted_verdicts_are_the_speakers(nlp, text, expected, absent):
         assert expected in found, found
     if absent:
         assert absent not in found, found
+
+
+def test_an_organisation_page_speaks_as_we(tmp_path):
+    """'We' on a page that opens by describing its organisation is that organisation: its
+    funders, memberships and offices are its own, not a provider's it names once."""
+    from graphbuild.build import build_corpus
+    from rdflib import Graph
+    text = ("About us\n\nHolbrook Trust is a charity that supports women leaving prison. "
+            "We work from hubs in Leeds and Bradford.\n\nOur funders include the Ministry "
+            "of Justice. We are a member of Clinks and a partner of North East Probation "
+            "Region.\n")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "about.txt").write_text(text, encoding="utf-8")
+    build_corpus(tmp_path / "c", tmp_path / "out", Settings())
+    g = Graph().parse(tmp_path / "out" / "graph.ttl")
+    facts = {(str(s).rsplit("/", 1)[-1], str(p).rsplit("#", 1)[-1], str(o).rsplit("/", 1)[-1])
+             for s, p, o in g.query("SELECT ?s ?p ?o WHERE { ?a rdf:subject ?s ; "
+                                    "rdf:predicate ?p ; rdf:object ?o }")}
+    assert {("holbrook-trust", "operatesIn", "leeds"), ("holbrook-trust", "operatesIn", "bradford"),
+            ("ministry-of-justice", "funds", "holbrook-trust"),
+            ("holbrook-trust", "memberOf", "clinks")} <= facts, facts
+    assert not any(s == "north-east-probation-region" and p == "operatesIn" for s, p, _ in facts)
