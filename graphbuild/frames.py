@@ -182,8 +182,9 @@ def _verb_patient(v: Token) -> list[Token]:
             return _verb_patient(v.head)
         return []
     objs = _children(v, {"dobj", "dative", "oprd"})
-    if not objs and v.dep_ == "relcl" and _children(v, SUBJECT_DEPS):
-        return [v.head]  # "the CRC, which Seetec bought"
+    if not objs and v.dep_ == "relcl" and any(s.lower_ not in RELATIVE_PRONOUNS
+                                              for s in _children(v, SUBJECT_DEPS)):
+        return [v.head]  # "the CRC, which Seetec bought" (not "X, which said ...")
     if not objs and v.dep_ == "conj" and _is_verb(v.head):
         return _verb_patient(v.head)  # "which X owned and Y now runs"
     return [_antecedent(o) for o in objs]
@@ -359,6 +360,7 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
         return
     index = _trigger_index()
     at, inside = _mention_tokens(sent, offset, mentions)
+    list_of = {idx: _list_head(sent.doc[i]) for i, found in at.items() for idx, _ in found}
     seen = set()
     for t in sent:
         verb = _is_verb(t)
@@ -384,7 +386,9 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
             else:
                 objects = _role_fillers(t, frame.object, verb, extra, at, inside,
                                         frame.object_classes)
-                pairs = [(s, o) for s in subjects for o in objects if s != o]
+                # never between members of one list ("Napo, Unison and X, which all said")
+                pairs = [(s, o) for s in subjects for o in objects
+                         if s != o and list_of.get(s, s) != list_of.get(o, -1 - o)]
             for s, o in pairs:
                 key = (s, frame.predicate, o)
                 if key in seen:
@@ -401,6 +405,13 @@ def _says(t: Token, words: frozenset[str]) -> bool:
         return True
     text = " ".join(x.lower_ for x in subtree)
     return any(" " in w and f" {w} " in f" {text} " for w in words)
+
+
+def _list_head(t: Token) -> int:
+    """The token index of the first member of the coordinated list a token is in."""
+    while t.dep_ == "conj" and t.head.i != t.i:
+        t = t.head
+    return t.i
 
 
 def _mention_tokens(sent: Span, offset: int, mentions):

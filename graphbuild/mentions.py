@@ -319,6 +319,9 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
         out.append(Mention(doc_id, offset + t.start, offset + t.end, t.text, t.cls, source,
                            t.gazetteer_key, sent))
     for ent in sdoc.ents:
+        while len(ent) > 1 and not ent.label_.startswith(RULER_LABEL_PREFIX) \
+                and ent[-1].tag_.startswith("VB"):
+            ent = ent[:-1]  # "The Ministry awarded": a name does not end in a verb
         if any(t.start < ent.end_char and ent.start_char < t.end for t in typed):
             continue  # the context said more about this name
         sent = sentence_base + sentences.index_at(ent.start_char)

@@ -134,3 +134,10 @@ def test_an_organisation_page_speaks_as_we(tmp_path):
             ("ministry-of-justice", "funds", "holbrook-trust"),
             ("holbrook-trust", "memberOf", "clinks")} <= facts, facts
     assert not any(s == "north-east-probation-region" and p == "operatesIn" for s, p, _ in facts)
+
+
+def test_members_of_one_list_are_not_related_to_each_other(nlp):
+    found = facts(nlp, "The committee heard from Napo, Unison and the Probation Institute, "
+                       "which all said that the reforms had failed.")
+    assert not {f for f in found if f[1] == "criticises"
+                and {f[0], f[2]} <= {"Napo", "Unison", "Probation Institute"}}, found
