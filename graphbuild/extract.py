@@ -215,6 +215,8 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             slotted = slot_sentence(tokens, [x for x in in_sent if x[1] not in frame_only])
             ev_start, ev_end = _trim(doc.text, s_start, s_end)
             actors = {i for i, *_ in in_sent if result.mentions[i].source != "unresolved"}
+            if sent.text.rstrip().endswith("?"):
+                continue  # a question states no fact
             found_facts = [(*f, None) for f in match_sentence(slotted, actors)]
             found_facts += match_frames(sent, offset, in_sent)
             if quoted_by is not None:

@@ -373,6 +373,8 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
             options = options + index.get(("v", "*"), [])
         elif t.tag_.startswith("NN"):
             options = options + index.get(("n", "*"), [])
+        if options and not asserted(t):
+            continue  # "did not buy", "never owned", "might acquire"
         for frame, words in options:
             ok, extra = _trigger_matches(t, words, verb)
             if not ok:
@@ -405,6 +407,23 @@ def _says(t: Token, words: frozenset[str]) -> bool:
         return True
     text = " ".join(x.lower_ for x in subtree)
     return any(" " in w and f" {w} " in f" {text} " for w in words)
+
+
+HEDGING_MODALS = {"could", "might", "may", "would", "should"}
+
+
+def asserted(t: Token) -> bool:
+    """Whether the clause of a word states it as fact: not negated ("did not buy", "never
+    owned"), not hedged by a modal ("might acquire", "could bid")."""
+    verb = t if _is_verb(t) else next((a for a in t.ancestors if _is_verb(a)), None)
+    while verb is not None:
+        for c in verb.children:
+            if c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in HEDGING_MODALS):
+                return False
+        # a copula's or auxiliary chain's own verb: "is not the owner", "was not bought"
+        verb = verb.head if verb.dep_ in ("xcomp", "conj", "aux", "auxpass") and \
+            verb.head.i != verb.i and _is_verb(verb.head) else None
+    return True
 
 
 def _list_head(t: Token) -> int:

@@ -141,3 +141,13 @@ def test_members_of_one_list_are_not_related_to_each_other(nlp):
                        "which all said that the reforms had failed.")
     assert not {f for f in found if f[1] == "criticises"
                 and {f[0], f[2]} <= {"Napo", "Unison", "Probation Institute"}}, found
+
+
+@pytest.mark.parametrize("text", [
+    "Seetec did not buy Essex CRC.",
+    "Sodexo never owned Wales CRC.",
+    "Rumours that G4S might acquire Working Links were denied.",
+    "Would Catch22 run London CRC?",
+])
+def test_denied_hedged_or_asked_facts_are_not_facts(nlp, text):
+    assert not {f for f in facts(nlp, text) if f[1] == "owns"}, facts(nlp, text)
