@@ -371,3 +371,23 @@ def test_ocr_reads_a_scanned_page_where_tesseract_is_installed(tmp_path):
     assert page_of(doc.pages, doc.text.index(FACT)) == 2
     (problem,) = problems
     assert not problem.fatal and "page(s) 2" in problem.message and "OCR" in problem.message
+
+
+def test_a_rebuild_reads_no_pdf_word_file_or_web_page_again(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_report(corpus / "report.pdf")
+    write_docx(corpus / "response.docx")
+    (corpus / "news.html").write_text(WEB_PAGE, encoding="utf-8")
+    first = build_corpus(corpus, tmp_path / "out", progress=False)
+    graph = (tmp_path / "out" / "graph.ttl").read_bytes()
+    assert len(list((tmp_path / "out" / ".cache" / "read").glob("*.pkl"))) == 3
+
+    def no_parsing(*_args):
+        raise AssertionError("parsed again although its bytes did not change")
+
+    for name in ("read_pdf", "read_docx", "read_web_page"):
+        monkeypatch.setattr(corpus_module, name, no_parsing)
+    again = build_corpus(corpus, tmp_path / "out", progress=False)
+    assert (again.documents, again.cached) == (first.documents, 3)
+    assert (tmp_path / "out" / "graph.ttl").read_bytes() == graph
