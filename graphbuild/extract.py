@@ -90,6 +90,9 @@ class _Salience:
 
 
 _NAME_FOLLOWS = re.compile(r" [A-Z0-9]")
+# A speaker's turn in a debate record or transcript: "Jane Smith (Anytown) (Lab): ...".
+_SPEAKER_LABEL = re.compile(r"^\s*(?P<name>[A-Z][^:()\n]{2,60}?)(?:\s*\([^()\n]{1,60}\)){0,2}"
+                            r"\s*:\s")
 DESCRIBING_SENTENCES = 4  # how early "X is a charity that ..." must come to say who 'we' are
 _TIMELESS = Validity(None, None, -1, -1)
 _QUOTE_MARK = re.compile(r'["“]')
@@ -199,11 +202,14 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         if described is None and sent_base < DESCRIBING_SENTENCES:
             described = _described_organisation(sentences, offset, found)
         line_date = timeline_date(text)  # "2019: ..." opening a timeline's line
+        turn = _speaker_turn(text, offset, found, base_index)  # "Name (Party): ..." speaks
         for i, sent in enumerate(sentences.spans):
             s_start, s_end = offset + sent.start_char, offset + sent.end_char
             in_sent = [(base_index + j, m.start, m.end, m.cls) for j, m in enumerate(found)
                        if s_start <= m.start < s_end]  # a title may run past a colon
             quoted_by = quoting if quote_open else None
+            if quoted_by is None and turn is not None and turn[1] < s_start:
+                quoted_by = turn[0]  # the rest of a speaker's turn is the speaker's
             opening = _QUOTE_MARK.search(sent.text) if not quote_open else None
             quote_open = quote_open_after(sent, quote_open)
             said_here = speaker(sent, offset, in_sent) if opening else None
@@ -225,6 +231,9 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                 quote_start = s_start + opening.start()
                 found_facts += [(*f, None) for f in quoted_verdicts(
                     sent, said_here, [x for x in in_sent if x[1] > quote_start])]
+            elif turn is not None and s_start <= turn[1] < s_end:
+                found_facts += [(*f, None) for f in quoted_verdicts(
+                    sent, turn[0], [x for x in in_sent if x[1] > turn[1]])]
             found_facts += [(person, predicate, f"gaz:{org}", "role-title", 0.85, False, None)
                             for person, predicate, org in match_roles(slotted)]
             periods: dict[tuple, Validity | None] = {}
@@ -423,6 +432,21 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
         out.append(Mention(doc_id, start, start + len(t.text), a.text, a.cls, source,
                            a.gazetteer_key, sent))
     return out
+
+
+def _speaker_turn(text: str, offset: int, found: list[Mention],
+                  base_index: int) -> tuple[int, int] | None:
+    """The person whose turn a paragraph is ("Name (Constituency) (Party): words"), and the
+    offset of the colon after which the words are theirs."""
+    label = _SPEAKER_LABEL.match(text)
+    if not label:
+        return None
+    start, end = offset + label.start("name"), offset + label.end("name")
+    person = next((j for j, m in enumerate(found)
+                   if start <= m.start < end and m.cls == "Person"), None)
+    if person is None:
+        return None
+    return base_index + person, offset + label.end() - 1
 
 
 def _described_organisation(sentences: ChunkSentences, offset: int,

@@ -151,3 +151,11 @@ def test_members_of_one_list_are_not_related_to_each_other(nlp):
 ])
 def test_denied_hedged_or_asked_facts_are_not_facts(nlp, text):
     assert not {f for f in facts(nlp, text) if f[1] == "owns"}, facts(nlp, text)
+
+
+def test_a_speakers_turn_in_a_debate_is_the_speakers(nlp):
+    text = ("Jane Hollis (Anytown North) (Lab): The Dynamic Framework has been a disaster. "
+            "Transforming Rehabilitation failed too.")
+    found = facts(nlp, text)
+    assert ("Jane Hollis", "criticises", "Dynamic Framework") in found, found
+    assert ("Jane Hollis", "criticises", "Transforming Rehabilitation") in found, found
