@@ -12,16 +12,16 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
+from .frames import match_frames, quote_open_after, quoted_verdicts, speaker
 from .gazetteer import load_gazetteer
 from .mentions import acceptable_name, is_never_a_name, mentions_from_doc
 from .names import acronym_of, fold
 from .nlp import ChunkSentences, chunks
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
-from .frames import match_frames, quote_open_after, quoted_verdicts, speaker
-from .temporal import Validity, timeline_date, validity
 from .relations import match_roles, match_sentence, slot_sentence
 from .resources import load_yaml
+from .temporal import Validity, timeline_date, validity
 
 
 @dataclass

@@ -12,7 +12,6 @@ from functools import lru_cache
 from .names import fold, is_acronym, loose_key
 from .resources import ResourceError, load_yaml, ontology_dir
 
-
 _NOT_ORGANISATIONS = {"Person", "Place", "Policy", "Intervention", "Tool", "Document", "Report"}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
@@ -80,7 +80,7 @@ def _class_set(g: Graph, node) -> frozenset[str]:
     return frozenset(n for n in (_local(m) for m in members) if n)
 
 
-@lru_cache(maxsize=None)
+@cache
 def property_domain_range(name: str) -> tuple[frozenset[str], frozenset[str]]:
     """The classes a property's subject and object may have, from the ontology.
 

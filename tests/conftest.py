@@ -24,6 +24,22 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def extracted_facts(nlp, text: str) -> list:
+    """One text's relation candidates as (subject, predicate, object, candidate), the ends
+    named by their gazetteer name or their text."""
+    from graphbuild.extract import extract_document
+    from graphbuild.records import SourceText
+
+    ex = extract_document(SourceText("t", "t.txt", "t", None, text, text), nlp)
+
+    def name(ref):
+        if isinstance(ref, str):
+            return ref.split(":", 1)[1]
+        m = ex.mentions[ref]
+        return m.gazetteer_key or m.text
+    return [(name(c.subject), c.predicate, name(c.object), c) for c in ex.candidates]
+
+
 def require_executable(name: str) -> str:
     path = shutil.which(name)
     require(path is not None, f"`{name}` is not installed")

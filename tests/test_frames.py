@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import extracted_facts
 
 from graphbuild.extract import extract_document
 from graphbuild.frames import load_frames
@@ -19,14 +20,7 @@ def nlp():
 
 def facts(nlp, text: str) -> set[tuple[str, str, str]]:
     """(subject, predicate, object) as canonical names, from every rule."""
-    ex = extract_document(SourceText("t", "t.txt", "t", None, text, text), nlp)
-
-    def name(ref):
-        if isinstance(ref, str):
-            return ref.split(":", 1)[1]
-        m = ex.mentions[ref]
-        return m.gazetteer_key or m.text
-    return {(name(c.subject), c.predicate, name(c.object)) for c in ex.candidates}
+    return {(s, p, o) for s, p, o, _ in extracted_facts(nlp, text)}
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -96,12 +90,12 @@ def test_the_frames_themselves_find_what_no_regex_rule_does(nlp):
 
 @pytest.mark.parametrize("text, expected, absent", [
     # the verdict sits inside the speaker's quotation
-    ('Napo\'s general secretary, Ian Lawrence, said: "Transforming Rehabilitation was a '
-     'disaster from the start."', ("Ian Lawrence", "criticises", "Transforming Rehabilitation"),
+    (('Napo\'s general secretary, Ian Lawrence, said: "Transforming Rehabilitation was a '
+      'disaster from the start."'), ("Ian Lawrence", "criticises", "Transforming Rehabilitation"),
      None),
     # the quotation runs on into the next sentence
-    ('Clinks said: "We have worked hard this year. The Dynamic Framework has failed small '
-     'charities."', ("Clinks", "criticises", "Dynamic Framework"), None),
+    (('Clinks said: "We have worked hard this year. The Dynamic Framework has failed small '
+      'charities."'), ("Clinks", "criticises", "Dynamic Framework"), None),
     # no verdict, no criticism; a policy outside the quotation is not the speaker's target
     ('Transforming Rehabilitation began in 2015. Seetec said: "We are proud of our staff."',
      None, ("Seetec", "criticises", "Transforming Rehabilitation")),
@@ -117,8 +111,9 @@ def test_quoted_verdicts_are_the_speakers(nlp, text, expected, absent):
 def test_an_organisation_page_speaks_as_we(tmp_path):
     """'We' on a page that opens by describing its organisation is that organisation: its
     funders, memberships and offices are its own, not a provider's it names once."""
-    from graphbuild.build import build_corpus
     from rdflib import Graph
+
+    from graphbuild.build import build_corpus
     text = ("About us\n\nHolbrook Trust is a charity that supports women leaving prison. "
             "We work from hubs in Leeds and Bradford.\n\nOur funders include the Ministry "
             "of Justice. We are a member of Clinks and a partner of North East Probation "

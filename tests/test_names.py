@@ -65,8 +65,8 @@ def test_variants_of_crown_titles_suffixes_and_plurals():
     ("Staff of the Kent, Surrey and Sussex Community Rehabilitation Company met on Monday.",
      "Kent, Surrey and Sussex Community Rehabilitation Company"),
     ("The Kent Surrey and Sussex CRC has moved its offices.", "Kent Surrey and Sussex CRC"),
-    ("A new contract went to the Dorset, Devon and Cornwall Community Rehabilitation Company "
-     "last year.", "Dorset, Devon and Cornwall Community Rehabilitation Company"),
+    (("A new contract went to the Dorset, Devon and Cornwall Community Rehabilitation Company "
+      "last year."), "Dorset, Devon and Cornwall Community Rehabilitation Company"),
     ("Bristol, Gloucestershire, Somerset and Wiltshire CRC opened a hub.",
      "Bristol, Gloucestershire, Somerset and Wiltshire CRC"),
 ])

@@ -6,14 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import require
+from conftest import extracted_facts, require
 from rdflib import Graph, Namespace
 
 from graphbuild.build import build_corpus
-from graphbuild.extract import extract_document
 from graphbuild.nlp import load_pipeline
 from graphbuild.query import run, stored_questions
-from graphbuild.records import SourceText
 from graphbuild.settings import Settings
 from graphbuild.store import load_graph as load_store
 from graphbuild.temporal import iso_date, timeline_date
@@ -28,15 +26,8 @@ def nlp():
 
 
 def periods(nlp, text: str) -> dict[tuple[str, str, str], tuple[str | None, str | None]]:
-    ex = extract_document(SourceText("t", "t.txt", "t", None, text, text), nlp)
-
-    def name(ref):
-        if isinstance(ref, str):
-            return ref.split(":", 1)[1]
-        m = ex.mentions[ref]
-        return m.gazetteer_key or m.text
-    return {(name(c.subject), c.predicate, name(c.object)): (c.valid_from, c.valid_until)
-            for c in ex.candidates if c.valid_from or c.valid_until}
+    return {(s, p, o): (c.valid_from, c.valid_until) for s, p, o, c in extracted_facts(nlp, text)
+            if c.valid_from or c.valid_until}
 
 
 @pytest.mark.parametrize("text, fact, period", [
@@ -46,9 +37,9 @@ def periods(nlp, text: str) -> dict[tuple[str, str, str], tuple[str | None, str 
      ("2015", "2021")),
     ("Working Links owned Wales CRC until it collapsed in 2019.",
      ("Working Links", "owns", "Wales CRC"), (None, "2019")),
-    ("In April 2017 HM Prison and Probation Service replaced the National Offender "
-     "Management Service.", ("HM Prison and Probation Service", "successorOf",
-                             "National Offender Management Service"), ("2017-04", None)),
+    (("In April 2017 HM Prison and Probation Service replaced the National Offender "
+      "Management Service."), ("HM Prison and Probation Service", "successorOf",
+                               "National Offender Management Service"), ("2017-04", None)),
     ("Glenys Stacey became Chief Inspector of Probation in 2016.",
      ("Glenys Stacey", "leads", "HM Inspectorate of Probation"), ("2016", None)),
     ("2019: In December Seetec takes over Wales CRC.", ("Seetec", "owns", "Wales CRC"),
