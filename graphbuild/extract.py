@@ -225,15 +225,17 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                 continue  # a question states no fact
             found_facts = [(*f, None) for f in match_sentence(slotted, actors)]
             found_facts += match_frames(sent, offset, in_sent)
+            named = [x for x in in_sent if x[1] not in frame_only]  # quoted targets: no pronouns
             if quoted_by is not None:
-                found_facts += [(*f, None) for f in quoted_verdicts(sent, quoted_by, in_sent)]
+                found_facts += [(*f, None) for f in quoted_verdicts(sent, quoted_by, named,
+                                                                    offset)]
             elif said_here is not None:  # 'X said: "...' — what follows the quotation mark
                 quote_start = s_start + opening.start()
                 found_facts += [(*f, None) for f in quoted_verdicts(
-                    sent, said_here, [x for x in in_sent if x[1] > quote_start])]
+                    sent, said_here, [x for x in named if x[1] > quote_start], offset)]
             elif turn is not None and s_start <= turn[1] < s_end:
                 found_facts += [(*f, None) for f in quoted_verdicts(
-                    sent, turn[0], [x for x in in_sent if x[1] > turn[1]])]
+                    sent, turn[0], [x for x in named if x[1] > turn[1]], offset)]
             found_facts += [(person, predicate, f"gaz:{org}", "role-title", 0.85, False, None)
                             for person, predicate, org in match_roles(slotted)]
             periods: dict[tuple, Validity | None] = {}

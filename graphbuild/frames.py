@@ -410,6 +410,7 @@ def _says(t: Token, words: frozenset[str]) -> bool:
 
 
 HEDGING_MODALS = {"could", "might", "may", "would", "should"}
+ORGANISATION = frozenset({"Organisation"})
 
 
 def asserted(t: Token) -> bool:
@@ -485,15 +486,33 @@ def quote_open_after(sent: Span, was_open: bool) -> bool:
     return open_
 
 
-def quoted_verdicts(sent: Span, speaker_index: int, mentions):
-    """In a sentence quoted from a speaker, a verdict on a policy or programme it names is the
-    speaker's criticism of it."""
+def quoted_verdicts(sent: Span, speaker_index: int, mentions, offset: int = 0):
+    """In a sentence quoted from a speaker, a verdict on a policy or programme it names, or on
+    an organisation that is the subject of the verdict ("This CRC is not delivering"), is
+    the speaker's criticism of it."""
     _, targets, verdicts = _speech()
     if not _says(sent.root, verdicts):
         return
+    at, _ = _mention_tokens(sent, offset, mentions)
+    subjects = {idx for i, found in at.items() for idx, _ in found
+                if sent.doc[i].dep_ in SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS
+                and _clause_says(sent.doc[i].head, verdicts)}
     for idx, _, _, cls in mentions:
-        if idx != speaker_index and _classes_ok(cls, targets):
+        if idx == speaker_index:
+            continue
+        if _classes_ok(cls, targets) or (idx in subjects and _classes_ok(cls, ORGANISATION)):
             yield speaker_index, "criticises", idx, "frame:quoted-verdict", 0.6, False
+
+
+def _clause_says(verb: Token, words: frozenset[str]) -> bool:
+    """Whether a verb's own clause (not a clause inside it) holds one of `words`."""
+    clause = sorted([verb] + [x for x in verb.subtree if x.i != verb.i and not _is_verb(x)
+                              and (_governing_verb(x) or verb).i == verb.i],
+                    key=lambda x: x.i)
+    if any(x.lower_ in words or lemma(x) in words for x in clause):
+        return True
+    text = " ".join(x.lower_ for x in clause)
+    return any(" " in w and f" {w} " in f" {text} " for w in words)
 
 
 def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str]) -> list[int]:

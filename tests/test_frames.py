@@ -154,3 +154,13 @@ def test_a_speakers_turn_in_a_debate_is_the_speakers(nlp):
     found = facts(nlp, text)
     assert ("Jane Hollis", "criticises", "Dynamic Framework") in found, found
     assert ("Jane Hollis", "criticises", "Transforming Rehabilitation") in found, found
+
+
+def test_a_quoted_verdict_on_an_organisation_is_criticism_of_it(nlp):
+    found = facts(nlp, 'Chief Inspector of Probation Dame Glenys Stacey said: "This CRC is not '
+                       'delivering." HMIP had inspected Essex CRC.')
+    assert ("Glenys Stacey", "criticises", "Essex CRC") in found, found
+    # the speaker's own side warning of a failure is not criticised
+    found = facts(nlp, 'Jane Hollis (Anytown North) (Lab): Labour warned that Transforming '
+                       'Rehabilitation would fail.')
+    assert not {f for f in found if f[1] == "criticises" and f[2] in ("Lab", "Labour Party")}
