@@ -454,9 +454,13 @@ def _speaker_turn(text: str, offset: int, found: list[Mention],
 def _described_organisation(sentences: ChunkSentences, offset: int,
                             found: list[Mention]) -> Mention | None:
     """An organisation named as the subject of 'is a/an ...' ("Bridgeway Trust is a charity
-    that supports women leaving prison")."""
+    that supports women leaving prison"), or the one the writer works for ("I have worked for
+    the Wales CRC since ...")."""
     for sent in sentences.spans:
         root = sent.root
+        employer = _writers_employer(root, offset, found)
+        if employer is not None:
+            return employer
         if root.lower_ not in ("is", "are") or not any(c.dep_ == "attr" for c in root.children):
             continue
         subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
@@ -467,6 +471,25 @@ def _described_organisation(sentences: ChunkSentences, offset: int,
                  and m.source in ("gazetteer", "ner") and is_a(m.cls, "Organisation")]
         if named:
             return named[0]
+    return None
+
+
+def _writers_employer(verb, offset: int, found: list[Mention]) -> Mention | None:
+    """X in "I work for X" / "I have worked at X"."""
+    if verb.lemma_.lower() != "work" and verb.lower_ not in ("work", "works", "worked",
+                                                             "working"):
+        return None
+    if not any(c.dep_ == "nsubj" and c.lower_ == "i" for c in verb.children):
+        return None
+    for prep in verb.children:
+        if prep.dep_ == "prep" and prep.lower_ in ("for", "at"):
+            for pobj in prep.children:
+                start = offset + pobj.left_edge.idx
+                end = offset + pobj.right_edge.idx + len(pobj.right_edge)
+                named = [m for m in found if start <= m.start and m.end <= end
+                         and is_a(m.cls, "Organisation") and m.source != "unresolved"]
+                if named:
+                    return named[0]
     return None
 
 

@@ -164,3 +164,17 @@ def test_a_quoted_verdict_on_an_organisation_is_criticism_of_it(nlp):
     found = facts(nlp, 'Jane Hollis (Anytown North) (Lab): Labour warned that Transforming '
                        'Rehabilitation would fail.')
     assert not {f for f in found if f[1] == "criticises" and f[2] in ("Lab", "Labour Party")}
+
+
+def test_a_writer_who_works_for_an_organisation_speaks_for_it_as_we(tmp_path):
+    from graphbuild.build import build_corpus
+    from rdflib import Graph
+    text = ("Saturday 4 May 2019\n\nA week on the patch\n\nI have worked for Wales CRC since "
+            "it began. Our office in Newport has lost four officers.\n")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "blog.txt").write_text(text, encoding="utf-8")
+    build_corpus(tmp_path / "c", tmp_path / "out", Settings())
+    g = Graph().parse(tmp_path / "out" / "graph.ttl")
+    assert list(g.query("ASK { <https://w3id.org/probation-kg/id/wales-crc> "
+                        "<https://w3id.org/probation-kg/ontology#operatesIn> "
+                        "<https://w3id.org/probation-kg/id/newport> }"))[0]
