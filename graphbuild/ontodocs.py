@@ -28,6 +28,7 @@ SECTIONS = (
     ("Classes", OWL.Class, False),
     ("Object properties", OWL.ObjectProperty, True),
     ("Datatype properties", OWL.DatatypeProperty, True),
+    ("Annotation properties", OWL.AnnotationProperty, True),
 )
 CHARACTERISTICS = {OWL.SymmetricProperty: "symmetric", OWL.TransitiveProperty: "transitive",
                    OWL.FunctionalProperty: "functional"}
