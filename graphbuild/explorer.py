@@ -77,6 +77,7 @@ CLASS_STYLE: dict[str, tuple[str | None, str, str]] = {
     "Place": (None, "#d4a373", "dot"),
 }
 FALLBACK_STYLE = (None, "#999999", "dot")
+CURATED_COLOUR = "#1a7f37"  # relations an analyst added or confirmed (graphbuild curate)
 
 
 @dataclass
@@ -316,11 +317,16 @@ def _facts(network: nx.MultiDiGraph, view: View) -> tuple[list[dict], dict[tuple
         data = network.edges[source, target, key]
         if (source, target, key) in drawn_edges:
             ids[(source, target, key)] = len(facts)
+        # evidence an analyst added or confirmed comes first (sorted() keeps the order otherwise)
+        evidence = sorted(data["evidence"], key=lambda e: not e.curation)
         facts.append({
             "s": source, "o": target, "rel": data["relation"], "sym": data["symmetric"],
             "n": data["evidence_count"], "drawn": (source, target, key) in drawn_edges,
-            "evidence": [{"text": e.text, "source": e.citation(), "title": e.source_title}
-                         for e in data["evidence"][:MAX_EVIDENCE_PER_FACT]],
+            "evidence": [{"text": e.text, "source": e.citation(), "title": e.source_title,
+                          "curation": [{"what": w, "by": b, "date": d} for w, b, d in e.curation]}
+                         for e in evidence[:MAX_EVIDENCE_PER_FACT]],
+            "curated": [{"what": w, "by": b, "date": d}
+                        for w, b, d in sorted({m for e in evidence for m in e.curation})],
         })
     return facts, ids
 
@@ -340,6 +346,9 @@ def page_data(network: nx.MultiDiGraph, options: ViewOptions, source_name: str) 
                       degree=network.degree(record["id"]))
     for record in edges:
         record["rel"] = record["label"]
+        if facts[record["id"]]["curated"]:  # added or confirmed by an analyst: drawn in green
+            record.update(curated=True, width=2.6, color={"color": CURATED_COLOUR,
+                                                          "highlight": CURATED_COLOUR})
     others = {n: {"label": network.nodes[n]["label"], "cls": network.nodes[n]["cls"]}
               for f in facts for n in (f["s"], f["o"]) if n not in shown}
     class_counts: dict[str, int] = {}
