@@ -29,7 +29,7 @@ from graphbuild.analytics import ENTITY_CLASSES, RELATIONS, to_networkx
 from graphbuild.explorer import ViewOptions, write_explorer
 from graphbuild.namespaces import PK, PKA, PKD, PKO, PROV
 
-TARGET_SECONDS = {2000: 5.0}
+TARGET_SECONDS = {2000: 2.0}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync"]

@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 import networkx as nx
-import numpy as np
-from scipy.spatial import cKDTree
 
 from .analytics import (
     RELATIONS,
@@ -33,22 +31,13 @@ from .analytics import (
     undirected_projection,
 )
 from .atomic import write_text_atomic
+from .layout import DRAW_THRESHOLD_PX, Layout, wrap_label
 
 if TYPE_CHECKING:
     from pyvis.network import Network
 
 DEFAULT_MAX_NODES = 300
 MAX_EVIDENCE_PER_FACT = 5  # sentences embedded per relation; the panel says how many more exist
-LAYOUT_SEED = 7
-NODE_SPACING = 90.0  # pixels per sqrt(entity) of a part's radius: room for labels at scale 1
-PART_GAP = 150.0  # pixels between packed parts (and the cell of a lone entity)
-NEIGHBOUR_SPACING = 80.0  # pixels between an entity and its nearest neighbour (median), large parts
-REPULSION_CUTOFF = 3.0  # layout units (the rest length of one relation is about 1)
-KAMADA_KAWAI_LIMIT = 12  # small parts: Kamada-Kawai; larger ones: the force layout below
-BASE_LABEL = 14  # label font size in pixels at scale 1
-MAX_LABEL = 72
-HEADLINE_LABELS = 25  # how many names are enlarged to stay readable in the fitted view
-FITTED_WIDTH = 900.0  # pixels of canvas the view is fitted into, roughly
 LABEL_CHARACTERS = 40  # longer names are shortened on the canvas; tooltip and panel show all
 # vis-network as shipped inside the pyvis package (found without importing pyvis, which is slow).
 VIS_DIR = Path(util.find_spec("pyvis").submodule_search_locations[0]) / "lib" / "vis-9.1.2"
@@ -170,99 +159,32 @@ def _omission_note(network: nx.MultiDiGraph, options: ViewOptions, focus: str | 
     return " ".join(parts)
 
 
-def spread_layout(network: nx.MultiDiGraph, nodes: list[str]) -> dict[str, tuple[float, float]]:
-    """Positions in pixels: each connected part laid out on its own, then packed in rows.
-
-    One force layout of everything flings the many unconnected entities to the rim and
-    crushes the connected core into the middle; packing the parts keeps both readable.
-    """
-    simple = undirected_projection(network.subgraph(nodes))
-    parts = sorted((sorted(c) for c in nx.connected_components(simple)),
-                   key=lambda c: (-len(c), c))
-    blocks = [_part_layout(simple.subgraph(part)) for part in parts]
-    sides = [2 * radius + PART_GAP for _, radius in blocks]
-    # Rows as wide as the connected parts need; lone entities fill rows of that width below.
-    connected = [side * side for (block, _), side in zip(blocks, sides, strict=True)
-                 if len(block) > 1] or [side * side for side in sides]
-    row_width = max(math.sqrt(sum(connected)) * 1.3, max(sides, default=0))
-    positions: dict[str, tuple[float, float]] = {}
-    x = y = row_height = 0.0
-    for (block, _), side in zip(blocks, sides, strict=True):
-        if x > 0 and x + side > row_width:
-            x, y, row_height = 0.0, y + row_height, 0.0
-        for node, (dx, dy) in block.items():
-            positions[node] = (round(x + side / 2 + dx, 1), round(y + side / 2 + dy, 1))
-        x += side
-        row_height = max(row_height, side)
-    return positions
+def view_layout(network: nx.MultiDiGraph, view: View, importance: dict[str, float]) -> Layout:
+    """Positions and label fonts (graphbuild.layout); the entities with relations, most
+    important first, are the candidates for a label readable in the fitted view."""
+    top = max((importance[n] for n in view.nodes), default=1.0) or 1.0
+    sizes = {n: round(8 + 22 * math.sqrt(importance[n] / top), 1) for n in view.nodes}
+    labels = {n: wrap_label(_short(network.nodes[n]["label"])) for n in view.nodes}
+    drawn = nx.Graph()
+    drawn.add_nodes_from(view.nodes)
+    drawn.add_edges_from((s, o) for s, o, _ in view.edges if s != o)
+    ranked = sorted((n for n in view.nodes if network.degree(n) > 0),
+                    key=lambda n: (-importance[n], n))
+    return Layout(drawn, sizes, labels, ranked)
 
 
-def _part_layout(part: nx.Graph) -> tuple[dict[str, tuple[float, float]], float]:
-    """Force-directed positions of one connected part around (0, 0), and its radius."""
-    nodes = sorted(part.nodes)
-    if len(nodes) == 1:
-        return {nodes[0]: (0.0, 0.0)}, 0.0
-    if len(nodes) <= KAMADA_KAWAI_LIMIT:  # spreads small parts evenly; quadratic, so small only
-        raw = nx.kamada_kawai_layout(part, pos=nx.circular_layout(nodes))
-        radius = NODE_SPACING * math.sqrt(len(nodes))
-        return {n: (float(x) * radius, float(y) * radius) for n, (x, y) in raw.items()}, radius
-    index = {n: i for i, n in enumerate(nodes)}
-    edges = np.array([sorted((index[a], index[b])) for a, b in part.edges()], dtype=np.int64)
-    coords = cutoff_force_layout(len(nodes), edges)
-    nearest = cKDTree(coords).query(coords, k=2)[0][:, 1]
-    coords = (coords - coords.mean(axis=0)) * (NEIGHBOUR_SPACING / max(np.median(nearest), 1e-9))
-    radius = float(np.sqrt((coords ** 2).sum(axis=1)).max())
-    return {n: (float(coords[i, 0]), float(coords[i, 1])) for n, i in index.items()}, radius
-
-
-def cutoff_force_layout(count: int, edges: np.ndarray, iterations: int = 200) -> np.ndarray:
-    """ForceAtlas2-style forces (linear attraction along relations, repulsion (deg+1)(deg+1)/d)
-    with a cut-off: repulsion only between entities closer than REPULSION_CUTOFF.
-
-    Pairs come from a k-d tree, so a step costs about O(n log n), where networkx's
-    spring_layout (O(n²) per step) took 10-17 s for 2,000 entities here. Degree-weighted
-    repulsion keeps hubs from swallowing their neighbours. Seeded: same graph, same picture.
-    """
-    rng = np.random.default_rng(LAYOUT_SEED)
-    side = 2 * math.sqrt(count)
-    pos = rng.random((count, 2)) * side
-    mass = np.bincount(edges.ravel(), minlength=count) + 1.0
-    temperature = side / 10
-    cooling = temperature / (iterations + 1)
-    for _ in range(iterations):
-        pairs = cKDTree(pos).query_pairs(REPULSION_CUTOFF, output_type="ndarray")
-        delta = pos[pairs[:, 0]] - pos[pairs[:, 1]]
-        weight = mass[pairs[:, 0]] * mass[pairs[:, 1]]
-        push = delta * (weight / np.maximum((delta ** 2).sum(axis=1), 1e-9))[:, None]
-        pull = pos[edges[:, 0]] - pos[edges[:, 1]]
-        shift = (_sum_at(pairs[:, 0], push, count) - _sum_at(pairs[:, 1], push, count)
-                 - _sum_at(edges[:, 0], pull, count) + _sum_at(edges[:, 1], pull, count))
-        length = np.maximum(np.sqrt((shift ** 2).sum(axis=1)), 1e-9)
-        pos += shift * (np.minimum(length, temperature) / length)[:, None]
-        temperature -= cooling
-    return pos
-
-
-def _sum_at(index: np.ndarray, vectors: np.ndarray, count: int) -> np.ndarray:
-    """Per-node sums of 2-D vectors (np.bincount: many times faster than np.add.at)."""
-    return np.stack([np.bincount(index, vectors[:, d], minlength=count) for d in (0, 1)], axis=1)
-
-
-def _pyvis_network(network: nx.MultiDiGraph, view: View, importance: dict[str, float],
-                   positions: dict[str, tuple[float, float]], edge_ids: dict) -> Network:
+def _pyvis_network(network: nx.MultiDiGraph, view: View, layout: Layout,
+                   edge_ids: dict) -> Network:
     """vis-network records via pyvis (directed mode: its undirected add_edge is quadratic)."""
     from pyvis.network import Network  # imported here: it takes ~0.7 s, which `--help` need not pay
 
-    top = max((importance[n] for n in view.nodes), default=1.0) or 1.0
-    font_sizes = _label_sizes(network, view, importance, positions)
     net = Network(directed=True)
     for node in view.nodes:
-        data = network.nodes[node]
-        _, colour, shape = CLASS_STYLE.get(data["cls"], FALLBACK_STYLE)
-        x, y = positions[node]
-        net.add_node(node, label=_short(data["label"]), shape=shape, color=colour, x=x, y=y,
-                     size=round(8 + 22 * math.sqrt(importance[node] / top), 1), physics=False,
-                     font={"size": font_sizes[node]})
+        _, colour, shape = CLASS_STYLE.get(network.nodes[node]["cls"], FALLBACK_STYLE)
+        x, y = layout.positions[node]
+        net.add_node(node, label=layout.labels[node], shape=shape, color=colour, x=x, y=y,
+                     size=layout.sizes[node], physics=False,
+                     font={"size": layout.fonts[node]})
     for source, target, key in view.edges:
         data = network.edges[source, target, key]
         net.add_edge(source, target, id=edge_ids[(source, target, key)], label=data["relation"],
@@ -270,23 +192,6 @@ def _pyvis_network(network: nx.MultiDiGraph, view: View, importance: dict[str, f
     net.toggle_physics(False)
     net.options.edges.smooth.enabled = False
     return net
-
-
-def _label_sizes(network: nx.MultiDiGraph, view: View, importance: dict[str, float],
-                 positions: dict[str, tuple[float, float]]) -> dict[str, int]:
-    """Font sizes: the most important names stay readable when the whole view is fitted.
-
-    The page opens fitted to the entities that have relations; at that zoom a 14 px label
-    of a big view shrinks below legibility, so the top HEADLINE_LABELS names are enlarged by
-    the inverse of the expected zoom, and the rest appear as the reader zooms in.
-    """
-    shown = [n for n in view.nodes if network.degree(n) > 0] or view.nodes
-    xs, ys = zip(*(positions[n] for n in shown), strict=True)
-    extent = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
-    zoom = min(1.0, FITTED_WIDTH / extent)
-    headline = set(sorted(shown, key=lambda n: (-importance[n], n))[:HEADLINE_LABELS])
-    return {n: round(min(BASE_LABEL / zoom, MAX_LABEL)) if n in headline else BASE_LABEL
-            for n in view.nodes}
 
 
 def _short(label: str) -> str:
@@ -302,7 +207,10 @@ def _vis_options(net: Network) -> dict[str, Any]:
     })
     options["interaction"].update({"hover": True, "tooltipDelay": 150, "hideEdgesOnZoom": False})
     options["layout"] = {"improvedLayout": False}
-    options["nodes"] = {"borderWidth": 1}
+    # vis-network skips a label smaller on screen than drawThreshold - 1 pixels
+    threshold = {"label": {"drawThreshold": DRAW_THRESHOLD_PX + 1}}
+    options["nodes"] = {"borderWidth": 1, "scaling": threshold}
+    options["edges"]["scaling"] = threshold
     return options
 
 
@@ -335,9 +243,8 @@ def page_data(network: nx.MultiDiGraph, options: ViewOptions, source_name: str) 
     """Everything the page needs, as one JSON-ready dictionary."""
     importance = pagerank(network)
     view = select_view(network, options, importance)
-    positions = spread_layout(network, view.nodes)
     facts, edge_ids = _facts(network, view)
-    net = _pyvis_network(network, view, importance, positions, edge_ids)
+    net = _pyvis_network(network, view, view_layout(network, view, importance), edge_ids)
     nodes, edges = net.get_network_data()[:2]
     shown = set(view.nodes)
     for record in nodes:

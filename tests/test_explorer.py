@@ -23,6 +23,7 @@ from graphbuild.explorer import (
     select_view,
     write_explorer,
 )
+from graphbuild.layout import Mark
 from graphbuild.namespaces import PKO
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -257,4 +258,54 @@ def test_sample_graph_page_finds_the_peopleplus_ownership(chromium, tmp_path, re
     assert owned[0]["evidence"][0].text in session.details()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     session.page.screenshot(path=ARTIFACTS / "explorer-sample-graph.png")
+    session.assert_clean()
+
+
+# Each visible node's label as vis-network drew it: its box in canvas units, on screen, and the
+# size of its font on screen (labels under the draw threshold are not drawn at all).
+LABEL_BOXES = """() => {
+    const net = explorer.network, scale = net.getScale(), boxes = [];
+    for (const id of net.body.nodeIndices) {
+        const node = net.body.nodes[id], label = node.labelModule, s = label.size;
+        if (!node.options.label) continue;
+        const corner = net.canvasToDOM({x: s.left, y: s.top});
+        boxes.push({id, px: label.fontOptions.size * scale, x: node.x, y: node.y,
+                    canvas: [s.left, s.top, s.width, s.height],
+                    screen: [corner.x, corner.y, s.width * scale, s.height * scale]});
+    }
+    return boxes; }"""
+
+
+def overlapping_labels(boxes: list[dict]) -> list[tuple[str, str]]:
+    return [(a["id"], b["id"]) for k, a in enumerate(boxes) for b in boxes[k + 1:]
+            if a["screen"][0] < b["screen"][0] + b["screen"][2]
+            and b["screen"][0] < a["screen"][0] + a["screen"][2]
+            and a["screen"][1] < b["screen"][1] + b["screen"][3]
+            and b["screen"][1] < a["screen"][1] + a["screen"][3]]
+
+
+@pytest.mark.browser
+def test_sample_view_labels_are_readable_and_never_overlap(chromium, tmp_path, request):
+    """The fitted default view of the sample graph: at least 30 labels drawn at 6 px or more,
+    none overlapping another; zoomed in, the other names appear, still without overlaps."""
+    rdf = Graph().parse(request.getfixturevalue("sample_graph_path"))
+    network = to_networkx(rdf)
+    session = Session(chromium, _write_page(tmp_path, rdf))
+    fitted = [b for b in session.js(LABEL_BOXES) if b["px"] >= 6]
+    assert len(fitted) >= 30, f"only {len(fitted)} labels are readable in the fitted view"
+    assert overlapping_labels(fitted) == []
+    session.js("explorer.network.moveTo({scale: 1, animation: false}); explorer.network.redraw()")
+    zoomed = session.js(LABEL_BOXES)
+    assert len(zoomed) == sum(1 for n in network if network.degree(n) > 0)
+    assert all(b["px"] >= 14 for b in zoomed) and overlapping_labels(zoomed) == []
+    # every drawn label lies inside the rectangle the layout kept free for it
+    data = session.js("explorer.data.nodes")
+    marks = {n["id"]: Mark(n["size"], n["label"], n["font"]["size"]) for n in data}
+    for box in zoomed:
+        half, above, below = marks[box["id"]].extents()
+        left, top, width, height = box["canvas"]
+        assert box["x"] - half <= left and left + width <= box["x"] + half, box["id"]
+        assert box["y"] - above <= top and top + height <= box["y"] + below, box["id"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    session.page.screenshot(path=ARTIFACTS / "explorer-sample-zoomed.png")
     session.assert_clean()

@@ -72,9 +72,15 @@
 
   var container = document.getElementById("network");
   var network = new vis.Network(container, { nodes: nodesView, edges: edgesView }, data.options);
+  // fit() measures labels, whose boxes vis-network knows only once it has drawn them: the
+  // first drawing is fitted again, and the page is ready once that is drawn.
   network.once("afterDrawing", function () {
-    window.explorerReadyAt = performance.now();
-    document.body.setAttribute("data-ready", "1");
+    network.once("afterDrawing", function () {
+      window.explorerReadyAt = performance.now();
+      document.body.setAttribute("data-ready", "1");
+    });
+    network.fit({ animation: false });
+    network.redraw();
   });
 
   function refresh() {
