@@ -194,7 +194,7 @@ def _noun_self(n: Token) -> list[Token]:
     """What a noun such as "owner" or "consortium" refers to in its sentence (itself, when
     it ends a name: "the NPS's London Division")."""
     out = [n] + [c for c in n.children if c.dep_ == "appos"]
-    if n.dep_ == "appos":
+    if n.dep_ in ("appos", "compound"):  # "X, the owner", "Labour MP X"
         out.append(n.head)
     if n.dep_ in ("attr", "acomp", "oprd"):  # "X is the owner of Y", "X became a member"
         out += [_antecedent(s) for s in _children(n.head, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
@@ -235,8 +235,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _noun_self(t)
     if step == "poss":
         return _children(t, {"poss"})
-    if step == "compound":  # "an HMIP report"; a name's own words are not another name
-        return [] if t.tag_.startswith("NNP") else _children(t, {"compound", "nmod", "amod"})
+    if step == "compound":  # "an HMIP report", "Labour MP"
+        return _children(t, {"compound", "nmod", "amod"})
     if step == "holder":
         return _holder(t)
     if step == "clause":
@@ -270,17 +270,21 @@ def _role_fillers(trigger: Token, paths, verb: bool, extra: list[Token], at, ins
             if found:
                 continue
             path = path[1:]
-        found += [i for i in _fillers(_role_tokens(trigger, (path,), verb, extra), at, inside,
+        found += [i for i in _fillers(_role_tokens(trigger, (path,), verb, extra, inside), at,
+                                      inside,
                                       allowed) if i not in found]
     return found
 
 
-def _role_tokens(trigger: Token, paths, verb: bool, extra: list[Token]) -> list[Token]:
+def _role_tokens(trigger: Token, paths, verb: bool, extra: list[Token], inside) -> list[Token]:
     out: list[Token] = []
     for path in paths:
         tokens = [trigger]
         for i, step in enumerate(path):
-            tokens = [r for t in tokens for r in _step(t, step, verb if i == 0 else _is_verb(t))]
+            # a name's own compounds are not another name ("Frances" of "Frances Crook",
+            # "Lab" beside "Labour"): compounds are read from common words ("Labour MP")
+            tokens = [r for t in tokens if step != "compound" or t.i not in inside
+                      for r in _step(t, step, verb if i == 0 else _is_verb(t))]
             if i == 0 and step == "patient":  # "work for X": the trigger's own preposition
                 tokens += extra
             elif i == 0 and step.startswith("prep:"):

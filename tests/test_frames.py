@@ -178,3 +178,12 @@ def test_a_writer_who_works_for_an_organisation_speaks_for_it_as_we(tmp_path):
     assert list(g.query("ASK { <https://w3id.org/probation-kg/id/wales-crc> "
                         "<https://w3id.org/probation-kg/ontology#operatesIn> "
                         "<https://w3id.org/probation-kg/id/newport> }"))[0]
+
+
+def test_a_title_before_a_name_makes_a_member(nlp):
+    assert ("Richard Burgon", "memberOf", "Labour Party") in facts(
+        nlp, "Labour MP Richard Burgon criticised the decision.") or (
+        "Richard Burgon", "memberOf", "Labour") in facts(
+        nlp, "Labour MP Richard Burgon criticised the decision.")
+    assert ("Tania Bassett", "memberOf", "Napo") in facts(
+        nlp, "Napo spokesperson Tania Bassett said members were angry.")
