@@ -389,7 +389,7 @@ def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
 # 'their' are left out: the nearest organisation before them was wrong as often as right
 # (measured on the development sets).
 _INNER_PRONOUNS = {"he": "Person", "she": "Person", "his": "Person", "her": "Person",
-                   "its": "Organisation", "it": "Organisation", "their": "Organisation"}
+                   "its": "Organisation", "it": "Organisation"}
 _FIRST_PERSON = {"we", "our", "us"}
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
 

@@ -29,9 +29,10 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 # consortium", "Interserve, the support-services group", "A, B and C".
 SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
-         "modifier", "where", "subject"}
+         "modifier", "where", "subject", "complement"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
+NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
 VERB_PHRASE_WINDOW = 8  # tokens after a verb in which the rest of a phrasal trigger may lie
 
 
@@ -241,6 +242,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _holder(t)
     if step == "clause":
         return _clause_subjects(t)
+    if step == "complement":  # "found that [shortages were undermining the service]"
+        return _children(t, {"ccomp", "xcomp"})
     if step == "subject":  # "a study of how [the NPS] used ..."
         return [_antecedent(s) for s in _children(t, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
     if step == "head":
@@ -310,6 +313,10 @@ def _same_thing(t: Token) -> list[Token]:
             todo.append(x.head)
         todo += [p for c in x.children if c.dep_ == "prep" and c.lower_ in LIST_PREPOSITIONS
                  for p in c.children if p.dep_ == "pobj"]
+        # "services, known as Commissioned Rehabilitative Services"
+        todo += [p for c in x.children if c.dep_ == "acl" and c.lower_ in NAMING_VERBS
+                 for a in c.children if a.dep_ == "prep" and a.lower_ == "as"
+                 for p in a.children if p.dep_ == "pobj"]
     return seen
 
 
