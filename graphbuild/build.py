@@ -19,6 +19,7 @@ from . import __version__
 from .atomic import write_bytes_atomic
 from .corpus import CorpusError, ReadProblem, read_corpus
 from .curation import CurationError, CurationFile, CurationRun, load_curation, write_report
+from .docpages import write_mention_files
 from .export import serialize_turtle
 from .extract import DocExtraction, extract_document
 from .gazetteer import load_gazetteer
@@ -305,6 +306,7 @@ def build_corpus(corpus: str | Path, out: str | Path, settings: Settings | None 
         if run:
             run.annotate(graph)
         write_bytes_atomic(target, serialize_turtle(graph))
+        write_mention_files(out, docs, all_mentions, key_of, entities)  # document pages
     summary = BuildSummary(documents=len(docs), words=sum(ex.words for ex in extractions),
                            problems=problems, cached=hits, output=target if write else None)
     summary.entities_by_class = Counter(e.cls for e in entities.values())

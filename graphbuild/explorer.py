@@ -5,8 +5,9 @@ template (graphbuild/templates/explorer.*) with vis-network's JS/CSS inlined fro
 package, because pyvis's own templates fetch Bootstrap from a CDN and its filter menus can
 blank the graph. Every piece of corpus text travels as JSON inside a
 <script type="application/json"> element (with <, > and & escaped) and is put on the page
-with textContent only. Positions are computed here with networkx and physics is off, so the
-view is drawn once and stays still.
+with textContent only. Positions and label sizes come from graphbuild.layout and physics is
+off, so the view is drawn once and stays still. Each evidence sentence links to its place on
+its document's page (graphbuild.docpages).
 """
 
 from __future__ import annotations
@@ -18,19 +19,23 @@ from dataclasses import dataclass, field
 from importlib import resources, util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import click
 import networkx as nx
 
 from .analytics import (
     RELATIONS,
+    Evidence,
     graph_option,
-    load_network,
+    load_rdf,
     pagerank,
     resolve_entity,
+    to_networkx,
     undirected_projection,
 )
 from .atomic import write_text_atomic
+from .docpages import MENTIONS_DIR, PAGES_DIR, sentence_anchor, write_document_pages
 from .layout import DRAW_THRESHOLD_PX, Layout, wrap_label
 
 if TYPE_CHECKING:
@@ -214,7 +219,16 @@ def _vis_options(net: Network) -> dict[str, Any]:
     return options
 
 
-def _facts(network: nx.MultiDiGraph, view: View) -> tuple[list[dict], dict[tuple, int]]:
+def _document_link(evidence: Evidence, pages: dict[str, str]) -> str | None:
+    """The evidence sentence's place on its document page (graphbuild.docpages), if written."""
+    if evidence.source_id not in pages or evidence.char_start < 0:
+        return None
+    anchor = sentence_anchor(evidence.char_start, evidence.char_start + len(evidence.text))
+    return f"{PAGES_DIR}/{quote(pages[evidence.source_id])}#{anchor}"
+
+
+def _facts(network: nx.MultiDiGraph, view: View,
+           pages: dict[str, str]) -> tuple[list[dict], dict[tuple, int]]:
     """Every relation touching a drawn entity, with its evidence, for the side panel."""
     keys = sorted({(s, o, k) for n in view.nodes
                    for s, o, k in list(network.out_edges(n, keys=True))
@@ -231,7 +245,8 @@ def _facts(network: nx.MultiDiGraph, view: View) -> tuple[list[dict], dict[tuple
             "s": source, "o": target, "rel": data["relation"], "sym": data["symmetric"],
             "n": data["evidence_count"], "drawn": (source, target, key) in drawn_edges,
             "evidence": [{"text": e.text, "source": e.citation(), "title": e.source_title,
-                          "curation": [{"what": w, "by": b, "date": d} for w, b, d in e.curation]}
+                          "curation": [{"what": w, "by": b, "date": d} for w, b, d in e.curation],
+                          "doc": _document_link(e, pages)}
                          for e in evidence[:MAX_EVIDENCE_PER_FACT]],
             "curated": [{"what": w, "by": b, "date": d}
                         for w, b, d in sorted({m for e in evidence for m in e.curation})],
@@ -239,11 +254,13 @@ def _facts(network: nx.MultiDiGraph, view: View) -> tuple[list[dict], dict[tuple
     return facts, ids
 
 
-def page_data(network: nx.MultiDiGraph, options: ViewOptions, source_name: str) -> dict:
-    """Everything the page needs, as one JSON-ready dictionary."""
+def page_data(network: nx.MultiDiGraph, options: ViewOptions, source_name: str,
+              pages: dict[str, str] | None = None) -> dict:
+    """Everything the page needs, as one JSON-ready dictionary; `pages` (source identifier →
+    document page file) links each evidence sentence to its place."""
     importance = pagerank(network)
     view = select_view(network, options, importance)
-    facts, edge_ids = _facts(network, view)
+    facts, edge_ids = _facts(network, view, pages or {})
     net = _pyvis_network(network, view, view_layout(network, view, importance), edge_ids)
     nodes, edges = net.get_network_data()[:2]
     shown = set(view.nodes)
@@ -315,9 +332,9 @@ def render_page(data: dict) -> str:
 
 
 def write_explorer(network: nx.MultiDiGraph, out_path: str | Path, options: ViewOptions,
-                   source_name: str) -> dict[str, Any]:
+                   source_name: str, pages: dict[str, str] | None = None) -> dict[str, Any]:
     """Write the page atomically; returns the page's meta (counts and the omission note)."""
-    data = page_data(network, options, source_name)
+    data = page_data(network, options, source_name, pages)
     write_text_atomic(out_path, render_page(data))
     return data["meta"]
 
@@ -341,12 +358,27 @@ def _names(values: tuple[str, ...]) -> list[str]:
               show_default=True, help="Draw at most this many entities (the most connected).")
 def view_command(graph_path: Path, out_path: Path, focus: str | None, depth: int,
                  types: tuple[str, ...], relations: tuple[str, ...], max_nodes: int) -> None:
-    """Write a self-contained offline HTML explorer of the graph."""
-    network = load_network(graph_path)
+    """Write a self-contained offline HTML explorer of the graph, and beside it a page per
+    source document (documents/<doc-id>.html) with its mentions and evidence marked."""
+    try:
+        rdf = load_rdf(graph_path)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    network = to_networkx(rdf)
     options = ViewOptions(focus=focus, depth=depth, types=_names(types),
                           relations=_names(relations), max_nodes=max_nodes)
+    pages_dir = out_path.parent / PAGES_DIR
     try:
-        meta = write_explorer(network, out_path, options, source_name=graph_path.name)
+        pages, missing = write_document_pages(
+            rdf, {n: {"name": d["label"], "cls": d["cls"]} for n, d in network.nodes(data=True)},
+            graph_path.parent / MENTIONS_DIR, pages_dir, out_path.name,
+            {c: style[1] for c, style in CLASS_STYLE.items()})
+        meta = write_explorer(network, out_path, options, graph_path.name, pages)
     except (LookupError, ValueError) as exc:
         raise click.ClickException(f"{exc.args[0]} ({graph_path})") from exc
     click.echo(f"Wrote {out_path}: {meta['note']}")
+    click.echo(f"Wrote {len(pages)} document pages to {pages_dir}")
+    if missing:
+        click.echo(f"warning: no text for {len(missing)} documents of {graph_path} (none in "
+                   f"{graph_path.parent / MENTIONS_DIR}; `graphbuild build` writes it), so no "
+                   f"page: {', '.join(missing[:5])}{', …' if len(missing) > 5 else ''}", err=True)

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import click
 
+from .docpages import PAGES_DIR
 from .query import (
     DEFAULT_GRAPH,
     RESULT_MEDIA_TYPES,
@@ -82,6 +83,8 @@ SERVICE_FAILED_MESSAGE = ("a SERVICE request to another endpoint failed (its ans
                           "passed on)")
 CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000  # <sched.h>
 FORMATS_NS = "http://www.w3.org/ns/formats/"
+# a document id is a file name of the corpus (never a path: no "/", no "\\", no NUL)
+DOCUMENT_ID = re.compile(r"[^/\\\x00]{1,255}")
 SD_RESULT_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                      "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"]
 
@@ -379,7 +382,8 @@ def page_html() -> bytes:
 
 
 class SparqlHandler(BaseHTTPRequestHandler):
-    """GET/POST /sparql, GET /questions[/NAME], GET / (the page), GET /explorer."""
+    """GET/POST /sparql, GET /questions[/NAME], GET / (the page), GET /explorer and the
+    document pages at /documents/DOC-ID."""
 
     server_version = "graphbuild-sparql"
     pool: WorkerPool
@@ -438,12 +442,21 @@ class SparqlHandler(BaseHTTPRequestHandler):
             return self._send(200, json.dumps(listing, indent=1).encode(), "application/json")
         if path.startswith("/questions/"):
             return self._question(path[len("/questions/"):], args)
-        if path == "/explorer":
-            explorer = self.settings.graph.parent / "explorer.html"
-            if explorer.is_file():
-                return self._send(200, explorer.read_bytes(), "text/html; charset=utf-8")
-            return self._error(404, f"{explorer} does not exist (run `graphbuild view` first)")
-        self._error(404, f"{path}: not found (try /, /sparql, /questions or /explorer)")
+        if path in ("/explorer", "/explorer.html"):  # a document page links ../explorer.html
+            return self._view_page(self.settings.graph.parent / "explorer.html")
+        if path.startswith(f"/{PAGES_DIR}/"):
+            name = urllib.parse.unquote(path[len(PAGES_DIR) + 2:]).removesuffix(".html")
+            if not DOCUMENT_ID.fullmatch(name) or name in (".", ".."):
+                return self._error(404, f"{path}: not a document id")
+            return self._view_page(self.settings.graph.parent / PAGES_DIR / f"{name}.html")
+        self._error(404, f"{path}: not found (try /, /sparql, /questions, /explorer or "
+                    f"/{PAGES_DIR}/DOC-ID)")
+
+    def _view_page(self, page: Path) -> None:
+        """A page `graphbuild view` wrote beside the graph: the explorer or a document's."""
+        if page.is_file():
+            return self._send(200, page.read_bytes(), "text/html; charset=utf-8")
+        return self._error(404, f"{page} does not exist (run `graphbuild view` first)")
 
     do_HEAD = do_GET
 

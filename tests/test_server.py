@@ -411,9 +411,26 @@ def small_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("small-serve")
     graph = write_small_graph(folder / "graph.ttl")
     (folder / "explorer.html").write_text("<!DOCTYPE html><title>explorer here</title>")
+    (folder / "documents").mkdir()
+    (folder / "documents" / "doc a.html").write_text("<!DOCTYPE html><title>document a</title>")
     running = Server(graph, folder / "serve.log", "--workers", "1")
     yield running
     running.stop()
+
+
+def test_document_pages_and_explorer_are_served_beside_each_other(small_server):
+    """The explorer links documents/<id>.html and a document page ../explorer.html: both
+    resolve on the server as they do on disk; nothing outside documents/ is reachable."""
+    for path in ("/documents/doc%20a", "/documents/doc%20a.html"):
+        status, headers, body = small_server.get(path)
+        assert status == 200 and b"document a" in body, path
+        assert headers["Content-Type"].startswith("text/html")
+    status, _, body = small_server.get("/explorer.html")
+    assert status == 200 and b"explorer here" in body
+    for path in ("/documents/missing", "/documents/..%2Fgraph.ttl", "/documents/%2E%2E",
+                 "/documents/..%5Cgraph.ttl", "/documents/", "/documents/a%2Fb"):
+        status, _, body = small_server.get(path)
+        assert status == 404 and b"@prefix" not in body, path
 
 
 @pytest.mark.browser

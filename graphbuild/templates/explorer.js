@@ -76,6 +76,7 @@
   // first drawing is fitted again, and the page is ready once that is drawn.
   network.once("afterDrawing", function () {
     network.once("afterDrawing", function () {
+      fromHash();
       window.explorerReadyAt = performance.now();
       document.body.setAttribute("data-ready", "1");
     });
@@ -178,6 +179,11 @@
       });
       li.appendChild(el("blockquote", ev.text));
       li.appendChild(el("cite", ev.source + (ev.title ? " \u2014 " + ev.title : "")));
+      if (ev.doc) {  // the sentence in its document page (documents/<doc-id>.html#c<start>-<end>)
+        var open = el("a", "Show in the document", "doc-link");
+        open.href = ev.doc;
+        li.appendChild(open);
+      }
     });
     if (fact.n > fact.evidence.length) {
       li.appendChild(el("div", "+" + plural(fact.n - fact.evidence.length, "more sentence") + " in the graph", "muted"));
@@ -269,6 +275,20 @@
     showNode(id);
     status.textContent = "Selected " + n.name;
   }
+
+  // explorer.html#entity=IRI, as a document page links a mention: select that entity
+  function fromHash() {
+    var match = /^#entity=(.+)$/.exec(location.hash);
+    if (!match) return;
+    var id;
+    try { id = decodeURIComponent(match[1]); } catch (error) { return; }
+    if (nodeById.has(id)) { chooseNode(id); return; }
+    details.replaceChildren();
+    details.appendChild(el("h2", labelOf(id) === id ? id.split("/").pop() : labelOf(id)));
+    details.appendChild(el("p", "Not drawn in this view: `graphbuild view --focus NAME` " +
+      "draws its neighbourhood.", "muted"));
+  }
+  window.addEventListener("hashchange", fromHash);
 
   document.getElementById("source").textContent = "Graph: " + data.meta.source;
   document.getElementById("note").textContent = data.meta.note;
