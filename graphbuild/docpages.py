@@ -279,32 +279,40 @@ def render_document_page(payload: dict) -> str:
     return page
 
 
-def write_document_pages(rdf: Graph, entity_info: dict[str, dict], mentions_dir: Path,
-                         pages_dir: Path, explorer_name: str,
-                         class_colours: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """One page per source document of the graph whose build record exists in
-    `mentions_dir`. Returns (identifier → page file name, for the explorer's links; the
-    identifiers of documents without a record). Pages of documents gone are removed."""
-    evidence = evidence_by_document(rdf)
+def page_files(rdf: Graph, mentions_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """Which source documents of the graph get a page: (identifier → page file name, for
+    those whose build record is in `mentions_dir`; the identifiers of the others)."""
     pages: dict[str, str] = {}
     missing: list[str] = []
     for identifier, doc_id in sorted(document_ids(rdf).items()):
-        source = mentions_dir / f"{doc_id}.json"
-        if not source.is_file():
+        if (mentions_dir / f"{doc_id}.json").is_file():
+            pages[identifier] = f"{doc_id}.html"
+        else:
             missing.append(identifier)
-            continue
+    return pages, missing
+
+
+def write_document_pages(rdf: Graph, entity_info: dict[str, dict], mentions_dir: Path,
+                         pages_dir: Path, explorer_file: str,
+                         class_colours: dict[str, str]) -> int:
+    """Write the pages `page_files` names, linking to the explorer `explorer_file`
+    (URL-encoded) beside `pages_dir`; pages of documents gone are removed. Returns how many."""
+    evidence = evidence_by_document(rdf)
+    pages, _ = page_files(rdf, mentions_dir)
+    for name in pages.values():
+        doc_id = name.removesuffix(".html")
+        source = mentions_dir / f"{doc_id}.json"
         try:
             record = json.loads(source.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ValueError(f"cannot read {source}: {exc}") from exc
         payload = page_payload(record, evidence.get(doc_id, []), entity_info,
-                               f"../{explorer_name}", class_colours)
-        write_text_atomic(pages_dir / f"{doc_id}.html", render_document_page(payload))
-        pages[identifier] = f"{doc_id}.html"
+                               f"../{explorer_file}", class_colours)
+        write_text_atomic(pages_dir / name, render_document_page(payload))
     for stale in pages_dir.glob("*.html") if pages_dir.is_dir() else ():
         if stale.name not in set(pages.values()):
             stale.unlink()
-    return pages, missing
+    return len(pages)
 
 
 def sentence_anchor(start: int, end: int) -> str:

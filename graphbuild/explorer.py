@@ -35,7 +35,13 @@ from .analytics import (
     undirected_projection,
 )
 from .atomic import write_text_atomic
-from .docpages import MENTIONS_DIR, PAGES_DIR, sentence_anchor, write_document_pages
+from .docpages import (
+    MENTIONS_DIR,
+    PAGES_DIR,
+    page_files,
+    sentence_anchor,
+    write_document_pages,
+)
 from .layout import DRAW_THRESHOLD_PX, Layout, wrap_label
 
 if TYPE_CHECKING:
@@ -367,18 +373,20 @@ def view_command(graph_path: Path, out_path: Path, focus: str | None, depth: int
     network = to_networkx(rdf)
     options = ViewOptions(focus=focus, depth=depth, types=_names(types),
                           relations=_names(relations), max_nodes=max_nodes)
-    pages_dir = out_path.parent / PAGES_DIR
+    pages_dir, mentions_dir = out_path.parent / PAGES_DIR, graph_path.parent / MENTIONS_DIR
+    pages, missing = page_files(rdf, mentions_dir)
     try:
-        pages, missing = write_document_pages(
-            rdf, {n: {"name": d["label"], "cls": d["cls"]} for n, d in network.nodes(data=True)},
-            graph_path.parent / MENTIONS_DIR, pages_dir, out_path.name,
-            {c: style[1] for c, style in CLASS_STYLE.items()})
         meta = write_explorer(network, out_path, options, graph_path.name, pages)
+        written = write_document_pages(
+            rdf, {n: {"name": d["label"], "cls": d["cls"]} for n, d in network.nodes(data=True)},
+            mentions_dir, pages_dir, quote(out_path.name),
+            {c: style[1] for c, style in CLASS_STYLE.items()})
     except (LookupError, ValueError) as exc:
         raise click.ClickException(f"{exc.args[0]} ({graph_path})") from exc
     click.echo(f"Wrote {out_path}: {meta['note']}")
-    click.echo(f"Wrote {len(pages)} document pages to {pages_dir}")
+    click.echo(f"Wrote {written} document pages to {pages_dir}")
     if missing:
-        click.echo(f"warning: no text for {len(missing)} documents of {graph_path} (none in "
-                   f"{graph_path.parent / MENTIONS_DIR}; `graphbuild build` writes it), so no "
+        click.echo(f"warning: no text for {len(missing)} document{'s' * (len(missing) != 1)} "
+                   f"of {graph_path} (none in "
+                   f"{mentions_dir}; `graphbuild build` writes it), so no "
                    f"page: {', '.join(missing[:5])}{', …' if len(missing) > 5 else ''}", err=True)

@@ -144,7 +144,7 @@ def test_view_writes_a_page_per_document_and_links_evidence_to_it(tmp_path):
     (out / MENTIONS_DIR / "other.json").unlink()
     _, output = view(out)
     assert sorted(p.name for p in (out / PAGES_DIR).iterdir()) == ["long.html"]
-    assert "no text for 1 documents" in output and "other.txt" in output
+    assert "no text for 1 document of" in output and "other.txt" in output
 
 
 def test_sample_build_and_view_mark_every_documents_mentions(sample_build, tmp_path):
@@ -275,3 +275,13 @@ def test_panel_link_lands_on_the_sentence_and_a_mention_leads_back(chromium, tmp
     assert page.evaluate("explorer.network.getSelectedNodes()") == [str(PK["beta"])]
     assert "Beta" in page.inner_text("#details")
     assert foreign == []
+
+
+def test_a_view_that_fails_writes_no_page(tmp_path):
+    doc = source("d1", "Acme owns Beta.")
+    out = corpus(tmp_path, [(doc, [("Acme", "acme", "Company"), ("Beta", "beta", "Company")],
+                             [("acme", "owns", "beta", "Acme owns Beta.")])])
+    result = CliRunner().invoke(main, ["view", "--graph", str(out / "graph.ttl"),
+                                       "--out", str(out / "explorer.html"), "--focus", "Nobody"])
+    assert result.exit_code != 0 and "Nobody" in result.output
+    assert not (out / PAGES_DIR).exists() and not (out / "explorer.html").exists()
