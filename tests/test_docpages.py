@@ -5,6 +5,7 @@ sentence and a mention's link back to the explorer."""
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 
@@ -91,6 +92,39 @@ def test_furniture_spans_are_the_blanked_words():
     clean = "               \nReal text here.\n           post\n"
     assert furniture_spans(text, clean) == [[0, 15], [32, 42]]
     assert furniture_spans(text, text) == []
+
+
+def test_furniture_spans_agree_with_a_line_by_line_reading_across_blocks():
+    """The block-skipping reading finds what reading every line would, lines across blocks
+    of 64 KB included."""
+    def line_by_line(text, clean):
+        spans, pos = [], 0
+        for line in text.split("\n"):
+            last = False
+            for word in re.finditer(r"\S+", line):
+                a, b = pos + word.start(), pos + word.end()
+                if clean[a:b].strip():
+                    last = False
+                elif last:
+                    spans[-1][1] = b
+                else:
+                    spans.append([a, b])
+                    last = True
+            pos += len(line) + 1
+        return spans
+
+    rng = random.Random(3)
+    words = ["alpha", "Reply", "Delete", "x" * 3000]
+    for _ in range(40):
+        text = "\n".join(" ".join(rng.choice(words) for _ in range(rng.randint(0, 60)))
+                         for _ in range(rng.randint(1, 60)))
+        clean = list(text)
+        for _ in range(rng.randint(0, 4)):
+            a = rng.randrange(len(text) + 1)
+            for i in range(a, min(len(text), a + rng.randint(0, 90_000))):
+                clean[i] = clean[i] if clean[i] == "\n" else " "
+        clean = "".join(clean)
+        assert furniture_spans(text, clean) == line_by_line(text, clean)
 
 
 def test_runs_cover_the_text_once_with_mentions_sentences_and_furniture():
