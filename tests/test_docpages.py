@@ -237,6 +237,8 @@ class DocumentSession:
         assert self.errors == [], self.errors
         assert self.js("document.querySelectorAll('script').length") == scripts
         assert self.js("document.querySelectorAll('img, iframe, b, object, embed').length") == 0
+        assert self.js("""() => Array.from(document.querySelectorAll('*')).filter(e =>
+            Array.from(e.attributes).some(a => a.name.startsWith('on'))).length""") == 0
 
 
 @pytest.mark.browser
