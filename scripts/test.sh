@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh Debian machine, then run it.
-# System packages: chromium (browser tests), raptor2-utils (rapper, an independent
-# RDF parser), virtuoso-opensource (a real triple store for `graphbuild push`), tesseract-ocr
+# System packages: chromium and fonts-liberation (browser tests), raptor2-utils (rapper, an
+# independent RDF parser), virtuoso-opensource (a real triple store for `graphbuild push`), tesseract-ocr
 # (OCR of scanned PDF pages, with the ocr extra).
 # Python packages go into a fresh virtual environment in .ci-venv/ (see below).
 set -euo pipefail
@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Arial's metrics (Liberation Sans): the explorer's layout sizes labels by them
+[ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need+=(fonts-liberation)
 command -v rapper >/dev/null 2>&1 || need+=(raptor2-utils)
 command -v virtuoso-t >/dev/null 2>&1 || need+=(virtuoso-opensource)
 command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
