@@ -27,6 +27,7 @@ import networkx as nx
 from .analytics import (
     RELATIONS,
     Evidence,
+    edge_period,
     graph_option,
     load_rdf,
     pagerank,
@@ -247,12 +248,15 @@ def _facts(network: nx.MultiDiGraph, view: View,
             ids[(source, target, key)] = len(facts)
         # evidence an analyst added or confirmed comes first (sorted() keeps the order otherwise)
         evidence = sorted(data["evidence"], key=lambda e: not e.curation)
+        held_from, held_until = edge_period(data["evidence"])
         facts.append({
             "s": source, "o": target, "rel": data["relation"], "sym": data["symmetric"],
             "n": data["evidence_count"], "drawn": (source, target, key) in drawn_edges,
+            "from": held_from or None, "until": held_until or None,
             "evidence": [{"text": e.text, "source": e.citation(), "title": e.source_title,
                           "curation": [{"what": w, "by": b, "date": d} for w, b, d in e.curation],
-                          "doc": _document_link(e, pages)}
+                          "doc": _document_link(e, pages), "from": e.valid_from,
+                          "until": e.valid_until, "stated": e.stated_on}
                          for e in evidence[:MAX_EVIDENCE_PER_FACT]],
             "curated": [{"what": w, "by": b, "date": d}
                         for w, b, d in sorted({m for e in evidence for m in e.curation})],

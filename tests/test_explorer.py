@@ -309,3 +309,34 @@ def test_sample_view_labels_are_readable_and_never_overlap(chromium, tmp_path, r
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     session.page.screenshot(path=ARTIFACTS / "explorer-sample-zoomed.png")
     session.assert_clean()
+
+
+@pytest.mark.browser
+def test_the_date_control_hides_a_fact_before_its_start(chromium, tmp_path):
+    """Issue 16: the network as of a date; a fact held from 2015 is gone on 2014-06-01."""
+    from rdflib import RDF, Literal
+    from rdflib.namespace import XSD
+
+    rdf = small_graph()
+    owning = next(a for a in rdf.subjects(RDF.predicate, PKO.majorityOwns))
+    rdf.add((owning, PKO.validFrom, Literal("2015", datatype=XSD.gYear)))
+    ends = [str(rdf.value(owning, RDF.subject)), str(rdf.value(owning, RDF.object))]
+    session = Session(chromium, _write_page(tmp_path, rdf))
+    shown = """([s, o]) => explorer.network.body.edgeIndices.map(i => explorer.edges.get(i))
+        .filter(e => e.from === s && e.to === o).length"""
+    visible = "() => explorer.network.body.edgeIndices.length"
+    assert session.js(shown, ends) == 1
+    before = session.js(visible)
+    session.page.fill("#as-of", "2014-06-01")
+    session.page.dispatch_event("#as-of", "change")
+    assert session.js(shown, ends) == 0
+    assert session.js(visible) == before - 1, "undated relations stay shown"
+    assert session.js("() => explorer.edges.get().filter(e => e.dashes).length") == before - 1
+    session.page.fill("#as-of", "2016-06-01")
+    session.page.dispatch_event("#as-of", "change")
+    assert session.js(shown, ends) == 1
+    session.page.click("#as-of-clear")
+    assert session.js("() => explorer.edges.get().filter(e => e.dashes).length") == 0
+    session.click_node(iri("peopleplus"))
+    assert "Held from 2015" in session.details()
+    session.assert_clean()

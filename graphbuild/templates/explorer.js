@@ -41,10 +41,15 @@
   function curationText(mark) {
     return mark.what + " by " + mark.by + (mark.date ? " on " + mark.date : "");
   }
+  function period(fact) {
+    return "Held " + (fact.from ? "from " + fact.from : "") +
+      (fact.from && fact.until ? " " : "") + (fact.until ? "until " + fact.until : "");
+  }
   function edgeTooltip(fact) {
     var box = el("div", null, "tip");
     box.appendChild(el("strong", labelOf(fact.s) + " " + fact.rel + " " + labelOf(fact.o)));
     box.appendChild(el("div", plural(fact.n, "evidence sentence") + "; click for evidence"));
+    if (dated(fact)) box.appendChild(el("div", period(fact)));
     if (fact.curated && fact.curated.length) {
       box.appendChild(el("div", "Curated: " + fact.curated.map(curationText).join("; "), "curated"));
     }
@@ -66,8 +71,18 @@
   var minDegree = data.edges.length ? 1 : 0;
   function nodeVisible(n) { return classOn.has(n.cls) && n.degree >= minDegree; }
   var nodesView = new vis.DataView(nodes, { filter: nodeVisible });
+  // --- time: the network as of a date (YYYY-MM-DD; "" shows every date) ---
+  // Periods are as precise as the text ("2015", "2015-02"); compared as strings, a fact held
+  // from 2015 holds on any day of 2015, and one held until 2019 has ended on 2019-01-01.
+  var asOf = "";
+  function dated(fact) { return Boolean(fact.from || fact.until); }
+  function heldOn(fact, day) {
+    return (!fact.from || fact.from <= day) && (!fact.until || fact.until > day);
+  }
   var edgesView = new vis.DataView(edges, { filter: function (e) {
-    return relationOn.has(e.rel) && nodeVisible(nodeById.get(e.from)) && nodeVisible(nodeById.get(e.to));
+    var fact = data.facts[e.id];
+    return relationOn.has(e.rel) && nodeVisible(nodeById.get(e.from)) && nodeVisible(nodeById.get(e.to)) &&
+      (!asOf || !dated(fact) || heldOn(fact, asOf));
   } });
 
   var container = document.getElementById("network");
@@ -140,6 +155,18 @@
       refresh();
     });
   });
+  var asOfInput = document.getElementById("as-of");
+  function setAsOf(day) {
+    asOf = day;
+    asOfInput.value = day;
+    // undated relations stay, dashed, while a date is chosen: the text does not say when
+    edges.update(data.edges.filter(function (e) { return !dated(data.facts[e.id]); })
+      .map(function (e) { return { id: e.id, dashes: Boolean(day) }; }));
+    refresh();
+  }
+  asOfInput.addEventListener("change", function () { setAsOf(asOfInput.value); });
+  document.getElementById("as-of-clear").addEventListener("click", function () { setAsOf(""); });
+
   var slider = document.getElementById("min-degree");
   slider.max = String(Math.min(20, data.nodes.reduce(function (m, n) { return Math.max(m, n.degree); }, 1)));
   slider.value = String(minDegree);
@@ -167,6 +194,11 @@
     statement.appendChild(el("span", " " + fact.rel + " ", "rel"));
     statement.appendChild(entityButton(fact.o));
     li.appendChild(statement);
+    if (dated(fact)) {
+      li.appendChild(el("div", period(fact), "period"));
+    } else if (asOf) {
+      li.appendChild(el("div", "Undated: the text does not say when this held.", "muted"));
+    }
     if (fact.curated && fact.curated.length) {
       li.classList.add("curated-fact");
       li.appendChild(el("div", "Curated: " + fact.curated.map(curationText).join("; "), "curated"));
@@ -178,7 +210,8 @@
           "curation " + mark.what));
       });
       li.appendChild(el("blockquote", ev.text));
-      li.appendChild(el("cite", ev.source + (ev.title ? " \u2014 " + ev.title : "")));
+      li.appendChild(el("cite", ev.source + (ev.title ? " \u2014 " + ev.title : "") +
+        (ev.stated ? ", stated " + ev.stated : "")));
       if (ev.doc) {  // the sentence in its document page (documents/<doc-id>.html#c<start>-<end>)
         var open = el("a", "Show in the document", "doc-link");
         open.href = ev.doc;
