@@ -40,6 +40,49 @@ def extracted_facts(nlp, text: str) -> list:
     return [(name(c.subject), c.predicate, name(c.object), c) for c in ex.candidates]
 
 
+def build_text(folder: Path, name: str, text: str):
+    """Build a one-document corpus in `folder` and return its graph (rdflib)."""
+    from rdflib import Graph
+
+    from graphbuild.build import build_corpus
+    from graphbuild.settings import Settings
+
+    (folder / "corpus").mkdir()
+    (folder / "corpus" / name).write_text(text, encoding="utf-8")
+    build_corpus(folder / "corpus", folder / "out", Settings())
+    return Graph().parse(folder / "out" / "graph.ttl")
+
+
+class BrowserPage:
+    """One page in Chromium, with every request outside file: refused and recorded, dialogs
+    and script errors recorded; ready once `ready` (a JS expression) is defined."""
+
+    def __init__(self, browser, url: str, ready: str, viewport: tuple[int, int]):
+        self.page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+        self.foreign: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on("dialog", self._dialog)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.goto(url)
+        self.page.wait_for_function(f"{ready} !== undefined", timeout=60_000)
+
+    def _route(self, route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            self.foreign.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def js(self, expression: str, arg=None):
+        return self.page.evaluate(expression, arg)
+
+
 def require_executable(name: str) -> str:
     path = shutil.which(name)
     require(path is not None, f"`{name}` is not installed")

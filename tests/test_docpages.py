@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, BrowserPage
 from test_explorer import CHROMIUM_FLAGS, chromium  # noqa: F401 - the browser fixture
 
 from graphbuild.cli import main
@@ -203,33 +203,11 @@ def test_sample_build_and_view_mark_every_documents_mentions(sample_build, tmp_p
 
 # --- In Chromium ---------------------------------------------------------------------------
 
-class DocumentSession:
-    """A page with every request outside file: refused and recorded, dialogs recorded."""
+class DocumentSession(BrowserPage):
+    """A document page in Chromium (conftest.BrowserPage: nothing may leave the page)."""
 
     def __init__(self, browser, url: str):
-        self.page = browser.new_page(viewport={"width": 1300, "height": 800})
-        self.foreign: list[str] = []
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.page.route("**/*", self._route)
-        self.page.on("dialog", self._dialog)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.goto(url)
-        self.page.wait_for_function("window.documentReadyAt !== undefined", timeout=60_000)
-
-    def _route(self, route):
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            self.foreign.append(route.request.url)
-            route.abort()
-
-    def _dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def js(self, expression: str, arg=None):
-        return self.page.evaluate(expression, arg)
+        super().__init__(browser, url, "window.documentReadyAt", (1300, 800))
 
     def assert_clean(self, scripts: int) -> None:
         assert self.foreign == [], f"requests left the page: {self.foreign}"

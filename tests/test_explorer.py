@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, require, require_executable
+from conftest import ROOT, BrowserPage, require, require_executable
 from rdflib import Graph
 from test_analytics import DOCS, FACTS, HOSTILE_NAME, HOSTILE_SENTENCE, iri, small_graph
 
@@ -114,33 +114,11 @@ def chromium():
         browser.close()
 
 
-class Session:
-    """One page, with every request outside file: refused and recorded, dialogs recorded."""
+class Session(BrowserPage):
+    """The explorer page in Chromium (conftest.BrowserPage: nothing may leave the page)."""
 
     def __init__(self, browser, html: Path):
-        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
-        self.foreign: list[str] = []
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.page.route("**/*", self._route)
-        self.page.on("dialog", self._dialog)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.goto(html.as_uri())
-        self.page.wait_for_function("window.explorerReadyAt !== undefined", timeout=60_000)
-
-    def _route(self, route):
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            self.foreign.append(route.request.url)
-            route.abort()
-
-    def _dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def js(self, expression: str, arg=None):
-        return self.page.evaluate(expression, arg)
+        super().__init__(browser, html.as_uri(), "window.explorerReadyAt", (1400, 900))
 
     def drawn_pixels(self) -> int:
         return self.js("""() => {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import extracted_facts
+from conftest import build_text, extracted_facts
 
 from graphbuild.extract import extract_document
 from graphbuild.frames import load_frames
@@ -111,17 +111,11 @@ def test_quoted_verdicts_are_the_speakers(nlp, text, expected, absent):
 def test_an_organisation_page_speaks_as_we(tmp_path):
     """'We' on a page that opens by describing its organisation is that organisation: its
     funders, memberships and offices are its own, not a provider's it names once."""
-    from rdflib import Graph
-
-    from graphbuild.build import build_corpus
     text = ("About us\n\nHolbrook Trust is a charity that supports women leaving prison. "
             "We work from hubs in Leeds and Bradford.\n\nOur funders include the Ministry "
             "of Justice. We are a member of Clinks and a partner of North East Probation "
             "Region.\n")
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "about.txt").write_text(text, encoding="utf-8")
-    build_corpus(tmp_path / "c", tmp_path / "out", Settings())
-    g = Graph().parse(tmp_path / "out" / "graph.ttl")
+    g = build_text(tmp_path, "about.txt", text)
     facts = {(str(s).rsplit("/", 1)[-1], str(p).rsplit("#", 1)[-1], str(o).rsplit("/", 1)[-1])
              for s, p, o in g.query("SELECT ?s ?p ?o WHERE { ?a rdf:subject ?s ; "
                                     "rdf:predicate ?p ; rdf:object ?o }")}
@@ -167,17 +161,12 @@ def test_a_quoted_verdict_on_an_organisation_is_criticism_of_it(nlp):
 
 
 def test_a_writer_who_works_for_an_organisation_speaks_for_it_as_we(tmp_path):
-    from graphbuild.build import build_corpus
-    from rdflib import Graph
     text = ("Saturday 4 May 2019\n\nA week on the patch\n\nI have worked for Wales CRC since "
             "it began. Our office in Newport has lost four officers.\n")
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "blog.txt").write_text(text, encoding="utf-8")
-    build_corpus(tmp_path / "c", tmp_path / "out", Settings())
-    g = Graph().parse(tmp_path / "out" / "graph.ttl")
-    assert list(g.query("ASK { <https://w3id.org/probation-kg/id/wales-crc> "
-                        "<https://w3id.org/probation-kg/ontology#operatesIn> "
-                        "<https://w3id.org/probation-kg/id/newport> }"))[0]
+    g = build_text(tmp_path, "blog.txt", text)
+    assert g.query("ASK { <https://w3id.org/probation-kg/id/wales-crc> "
+                   "<https://w3id.org/probation-kg/ontology#operatesIn> "
+                   "<https://w3id.org/probation-kg/id/newport> }").askAnswer
 
 
 def test_a_title_before_a_name_makes_a_member(nlp):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import extracted_facts, require
+from conftest import build_text, extracted_facts, require
 from rdflib import Graph, Namespace
 
 from graphbuild.build import build_corpus
@@ -162,10 +162,7 @@ def test_history_and_conflicts_run_on_both_sets(graph, sample_graph_path, reques
 def test_a_fact_stated_through_a_pronoun_keeps_where_the_pronoun_is(tmp_path):
     text = ("Working Links ran three CRCs.\n\nSeetec is a family firm. "
             "It bought Wales CRC in 2019.\n")
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "doc.txt").write_text(text, encoding="utf-8")
-    build_corpus(tmp_path / "c", tmp_path / "out", Settings())
-    g = Graph().parse(tmp_path / "out" / "graph.ttl")
+    g = build_text(tmp_path, "doc.txt", text)
     rows = list(g.query("""
         SELECT ?start ?end WHERE {
           ?a rdf:subject pk:seetec ; rdf:predicate pko:owns ; rdf:object pk:wales-crc ;
