@@ -134,6 +134,8 @@ def _is_verb(t: Token) -> bool:
 def _passive(t: Token) -> bool:
     if any(c.dep_ in PASSIVE_SUBJECT_DEPS or c.dep_ == "auxpass" for c in t.children):
         return True
+    if t.dep_ == "conj" and t.tag_ == "VBN" and t.head.i != t.i and _passive(t.head):
+        return True  # "It was created in 2004 and replaced by HMPPS"
     return t.dep_ == "acl" and t.tag_ == "VBN"  # "the CRC, owned by Seetec,"
 
 

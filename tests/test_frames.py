@@ -176,3 +176,11 @@ def test_a_title_before_a_name_makes_a_member(nlp):
         nlp, "Labour MP Richard Burgon criticised the decision.")
     assert ("Tania Bassett", "memberOf", "Napo") in facts(
         nlp, "Napo spokesperson Tania Bassett said members were angry.")
+
+
+def test_a_shared_passive_and_a_founder_that_is_not_a_member(nlp):
+    found = facts(nlp, "NOMS began work in 2004. It was created by the Home Office and replaced "
+                       "by HM Prison and Probation Service in April 2017.")
+    assert ("HM Prison and Probation Service", "successorOf",
+            "National Offender Management Service") in found, found
+    assert not {f for f in found if f[1] == "memberOf"}, found
