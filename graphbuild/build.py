@@ -197,8 +197,13 @@ def assertions_from(extractions, key_of, entities, docs_by_id) -> list[Assertion
                 k = (fs, fp, fo, ex.doc_id, c.sent_start)
                 found[k] = _better(found.get(k), a)
         base += len(ex.mentions)
-    return sorted(found.values(), key=lambda a: (a.subject, a.predicate, a.object, a.doc_id,
-                                                 a.char_start, a.extractor))
+    return sorted(found.values(), key=assertion_order)
+
+
+def assertion_order(a: Assertion) -> tuple:
+    """The order assertions are written in (the graph's triples are sorted anyway; this keeps
+    the build's own lists deterministic)."""
+    return a.subject, a.predicate, a.object, a.doc_id, a.char_start, a.extractor
 
 
 def _reference(ex: DocExtraction, ref) -> tuple[int, int] | None:
@@ -287,9 +292,7 @@ def build_corpus(corpus: str | Path, out: str | Path, settings: Settings | None 
     assertions = assertions_from(extractions, key_of, entities, docs_by_id)
     if run:
         assertions = run.apply_to_facts(assertions, entities, extractions, key_of)
-    assertions = sorted(assertions + implied_endings(assertions),
-                        key=lambda a: (a.subject, a.predicate, a.object, a.doc_id, a.char_start,
-                                       a.extractor))
+    assertions = sorted(assertions + implied_endings(assertions), key=assertion_order)
     mentioned: dict[str, set[str]] = defaultdict(set)
     for i, m in enumerate(all_mentions):
         if i in key_of:

@@ -16,7 +16,7 @@ from .frames import match_frames, quote_open_after, quoted_verdicts, speaker
 from .gazetteer import load_gazetteer
 from .mentions import acceptable_name, is_never_a_name, mentions_from_doc
 from .names import acronym_of, fold
-from .nlp import ChunkSentences, chunks
+from .nlp import ChunkSentences, chunks, lemma
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
 from .relations import match_roles, match_sentence, slot_sentence
@@ -183,7 +183,8 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         found += _anaphor_mentions(text, offset, doc.doc_id, sent_base, taken, sentences)
         found += _pronoun_mentions(offset, doc.doc_id, sent_base, found, sentences)
         pronouns = _inner_pronoun_mentions(sdoc, offset, doc.doc_id, sent_base,
-                                           result.mentions + found, sentences)
+                                           _recent(result.mentions, sent_base - 2) + found,
+                                           sentences)
         frame_only = {m.start for m in pronouns}  # the regex patterns read them as words
         found += pronouns
         found += _named_interventions(text, offset, doc.doc_id, sent_base, found, sentences)
@@ -394,6 +395,15 @@ _FIRST_PERSON = {"we", "our", "us"}
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
 
 
+def _recent(mentions: list[Mention], since_sentence: int) -> list[Mention]:
+    """The mentions from sentence `since_sentence` on: the list is in document order, so
+    only its tail is read (a pronoun looks two sentences back at most)."""
+    start = len(mentions)
+    while start > 0 and mentions[start - 1].sentence >= since_sentence:
+        start -= 1
+    return mentions[start:]
+
+
 def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mention],
                             sentences: ChunkSentences) -> list[Mention]:
     """Pronouns that no earlier rule made a mention of: 'she'/'his' is the nearest person
@@ -476,8 +486,7 @@ def _described_organisation(sentences: ChunkSentences, offset: int,
 
 def _writers_employer(verb, offset: int, found: list[Mention]) -> Mention | None:
     """X in "I work for X" / "I have worked at X"."""
-    if verb.lemma_.lower() != "work" and verb.lower_ not in ("work", "works", "worked",
-                                                             "working"):
+    if lemma(verb) != "work":
         return None
     if not any(c.dep_ == "nsubj" and c.lower_ == "i" for c in verb.children):
         return None
