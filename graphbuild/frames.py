@@ -29,10 +29,16 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 # consortium", "Interserve, the support-services group", "A, B and C".
 SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
-         "modifier", "where", "subject", "complement"}
+         "modifier", "where", "subject", "complement", "according"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
+# Words that pick some of a group: "one of the partners" is what "one" is.
+PARTITIVES = {"one", "some", "several", "many", "most", "each", "all", "both", "two", "three",
+              "four", "five", "six", "seven", "eight"}
+# Punctuation that opens a list spelt out after a plural noun: "three CRCs: A, B and C".
+LIST_OPENERS = {":", "—", "–", "-"}
+LIST_GLUE = {",", "and", "&", "the", "or", "."}
 VERB_PHRASE_WINDOW = 8  # tokens after a verb in which the rest of a phrasal trigger may lie
 
 
@@ -152,10 +158,25 @@ def _children(t: Token, deps: set[str]) -> list[Token]:
     return [c for c in t.children if c.dep_ in deps]
 
 
+def _relative_doer(v: Token) -> Token | None:
+    """'X, which HMPPS is rolling out': the small parser at times reads the relative pronoun
+    as the subject and the name after it as an adverb; the name is the doer."""
+    if v.dep_ != "relcl":
+        return None
+    pronouns = [s for s in _children(v, SUBJECT_DEPS) if s.lower_ in ("which", "that")]
+    if not pronouns:
+        return None
+    return next((c for c in v.children if c.dep_ in ("advmod", "npadvmod", "dep")
+                 and c.pos_ == "PROPN" and pronouns[0].i < c.i < v.i), None)
+
+
 def _verb_agent(v: Token) -> list[Token]:
+    doer = _relative_doer(v)
+    if doer is not None:
+        return [doer]
     if _passive(v):  # the parser marks "by" as an agent, or at times as a plain preposition
         return [p for a in v.children if a.dep_ == "agent" or a.dep_ == "prep"
-                and a.lower_ == "by" for p in _children(a, {"pobj"})]
+                and a.lower_ == "by" for p in _children(a, {"pobj", "pcomp"})]
     subj = _children(v, SUBJECT_DEPS)
     if subj:
         return [_antecedent(s) for s in subj]
@@ -175,6 +196,8 @@ def _verb_agent(v: Token) -> list[Token]:
 
 
 def _verb_patient(v: Token) -> list[Token]:
+    if _relative_doer(v) is not None:
+        return [v.head]
     if _passive(v):
         subj = _children(v, PASSIVE_SUBJECT_DEPS)
         if subj:
@@ -201,10 +224,44 @@ def _noun_self(n: Token) -> list[Token]:
         out.append(n.head)
     if n.dep_ in ("attr", "acomp", "oprd"):  # "X is the owner of Y", "X became a member"
         out += [_antecedent(s) for s in _children(n.head, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
+    if n.dep_ == "nsubj" and lemma(n.head) == "be":  # "whose owner was X", "its owner is X"
+        out += _children(n.head, {"attr"})
+    whole = _partitive_whole(n)
+    if whole is not None:  # "X is one of the partners in Y"
+        out += [x for x in _noun_self(whole) if x.i != whole.i]
     if n.dep_ == "pobj" and n.head.lower_ == "as" and _is_verb(n.head.head):
         v = n.head.head  # "X, as the owner of Y" / "X was named as owner of Y"
         out += _verb_patient(v) if _passive(v) else _verb_agent(v)
     return out
+
+
+def _partitive_whole(n: Token) -> Token | None:
+    """The "one" of "one of the partners", which names what the noun refers to."""
+    if n.dep_ == "pobj" and n.head.lower_ == "of" and n.head.head.lower_ in PARTITIVES:
+        return n.head.head
+    return None
+
+
+def _according_to(v: Token) -> list[Token]:
+    """The source a clause is attributed to: "According to X, the reforms failed"."""
+    return [p for c in v.children if c.dep_ == "prep" and c.lower_ == "according"
+            for to in c.children if to.lower_ == "to" for p in _children(to, {"pobj"})]
+
+
+def _listed_after(t: Token, inside) -> list[Token]:
+    """The names a plural noun is spelt out as after a colon or dash: "the three CRCs it
+    owned: A, B and C" (the parser rarely attaches such a list to its noun)."""
+    if not t.tag_.startswith("NNS") or t.i in inside:
+        return []
+    sent = t.sent
+    opener = next((x for x in sent if x.i > t.i and x.text in LIST_OPENERS), None)
+    if opener is None or any(x.tag_ == "NNS" and x.i not in inside
+                             for x in sent[t.i - sent.start + 1:opener.i - sent.start]):
+        return []
+    items = [x for x in sent[opener.i - sent.start + 1:] if x.lower_ not in LIST_GLUE]
+    if not items or any(x.i not in inside for x in items):
+        return []
+    return items
 
 
 def _holder(n: Token) -> list[Token]:
@@ -250,6 +307,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return [_antecedent(s) for s in _children(t, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
     if step == "head":
         return [t.head] if t.head.i != t.i else []
+    if step == "according":
+        return _according_to(t)
     if step == "attr":
         return _children(t, {"attr", "oprd"})
     if step == "modifier":  # "criticised Seetec's handling", "the way TR squeezed ..."
@@ -319,6 +378,9 @@ def _same_thing(t: Token) -> list[Token]:
         todo += [p for c in x.children if c.dep_ == "acl" and c.lower_ in NAMING_VERBS
                  for a in c.children if a.dep_ == "prep" and a.lower_ == "as"
                  for p in a.children if p.dep_ == "pobj"]
+        whole = _partitive_whole(x)  # "one of two companies run by X"
+        if whole is not None:
+            todo += _noun_self(whole)
     return seen
 
 
@@ -528,11 +590,27 @@ def _clause_says(verb: Token, words: frozenset[str]) -> bool:
     return any(" " in w and f" {w} " in f" {text} " for w in words)
 
 
+def _listed_with(t: Token, inside) -> list[Token]:
+    """The names that follow a name as one list closing its clause ("X, Y and Z."), however
+    the parser attached them: it often breaks a list of multi-word names apart."""
+    if t.i not in inside:
+        return []
+    out, joined = [], False
+    for y in t.doc[t.i + 1:t.sent.end]:
+        if y.i in inside:
+            out.append(y)
+        elif y.lower_ in ("and", "or", "&"):
+            joined = True
+        elif y.text != ",":
+            return out if joined and y.text in (".", ";", ")", "!", "?") else []
+    return out if joined else []
+
+
 def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str]) -> list[int]:
     out: list[int] = []
     for t in tokens:
         t = _antecedent(t)
-        for x in _same_thing(t):
+        for x in _same_thing(t) + _listed_after(t, inside) + _listed_with(t, inside):
             for idx, cls in at.get(x.i, []) or (inside.get(x.i, []) if x.i == t.i else []):
                 if idx not in out and _classes_ok(cls, allowed):
                     out.append(idx)

@@ -151,6 +151,10 @@ def _context_rules():
     area_re = re.compile(r"\s+(?P<head>" + "|".join(
         re.escape(w).replace(r"\ ", r"\s+") for w in sorted(area_heads, key=len, reverse=True))
         + r")(?![\w-])")
+    named = "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in oc.get("named_before") or [])
+    if named:  # "the Southern Pathways consortium": the name stands before its head
+        before = re.compile(before.pattern + rf"|\b(?i:{dets})\s+(?P<name2>{_NAME})\s+"
+                            rf"(?P<head2>{named})(?![\w-])")
     return heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re
 
 
@@ -240,8 +244,10 @@ def typed_by_context(sdoc) -> list[Typed]:
         if party:
             out.append(Typed(m.start("party"), m.end("party"), m["party"], party.cls, party.name))
     for m in before.finditer(text):
-        cls = heads[" ".join(m["head"].lower().split())]
-        add(m.start("name"), m.end("name"), cls, keep_first=True)
+        group = "name" if m["name"] else "name2"
+        cls = heads.get(" ".join(m["head" if m["name"] else "head2"].lower().split()),
+                        "Organisation")
+        add(m.start(group), m.end(group), cls, keep_first=True)
     for m in after.finditer(text):
         cls = heads[" ".join(m["head"].lower().split())]
         add(m.start("name"), m.end("name"), cls, keep_first=False)

@@ -75,9 +75,11 @@ def load_patterns() -> tuple[list[Pattern], list[Role]]:
                                 raw.get("symmetric_list"), raw.get("implied_subject")))
     roles = [Role(re.compile(rf"(?:^| )(?:the )?{r['title']} (?:, )?(?P<P>⟦(\d+)\|Person[^⟧]*⟧)"),
                   r["org"], r.get("predicate", "leads")) for r in data["roles"]["implied"]]
-    roles += [Role(re.compile(rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧) (?:, |\( )?(?:who |, who )?"
-                              rf"(?:is |was |became |becomes |as )?"
-                              rf"(?:the )?{r['title']}(?: |$)"), r["org"],
+    # "Peter Clarke CVO OBE QPM HM Chief Inspector of Prisons": letters after a name
+    letters = "|".join(re.escape(w.lower()) for w in load_yaml("lexicon.yaml")["post_nominals"])
+    roles += [Role(re.compile(rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧) (?:(?:{letters}) )*(?:, |\( )?"
+                              rf"(?:who |, who )?(?:is |was |became |becomes |as )?"
+                              rf"(?:the )?(?:hm )?{r['title']}(?: |$)"), r["org"],
                    r.get("predicate", "leads"))
               for r in data["roles"]["implied"]]
     return patterns, roles
