@@ -34,13 +34,19 @@ class DocExtraction:
 
 @lru_cache(maxsize=1)
 def _anaphors():
-    specs = load_yaml("lexicon.yaml").get("anaphors") or []
+    lexicon = load_yaml("lexicon.yaml")
+    specs = lexicon.get("anaphors") or []
+    modifiers = "|".join(map(re.escape, lexicon.get("anaphor_modifiers") or []))
     out = []
     for a in specs:
         phrase = a["phrase"]
         first = ("" if a.get("case_sensitive") or not phrase[0].isalpha()
                  else f"[{phrase[0].upper()}{phrase[0].lower()}]")
         body = re.escape(phrase[1:] if first else phrase)
+        if modifiers and first and phrase.lower().startswith(("the ", "this ")) \
+                and not a.get("entity"):  # "the new service", "the troubled CRC"
+            det, noun = body.split(r"\ ", 1)
+            body = rf"{det}(?:\ (?:{modifiers}))?\ {noun}"
         after = f"(?<={a['after']})" if a.get("after") else ""
         target = a.get("entity") or a["class"]
         out.append((re.compile(rf"(?<![\w-]){after}{first}{body}(?![\w-])"), target,
@@ -120,6 +126,77 @@ def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
     return out
 
 
+PLURAL_REACH = 5  # sentences back in which "the two CRCs" finds the CRCs it means
+
+
+@lru_cache(maxsize=1)
+def _plural_anaphors() -> tuple[re.Pattern, dict[str, int], dict[str, tuple[str, str | None]]]:
+    spec = load_yaml("lexicon.yaml").get("plural_anaphors") or {}
+    counts = {str(k).lower(): int(v) for k, v in (spec.get("counts") or {}).items()}
+    heads = {w.lower(): (h["class"], h.get("keyword")) for h in spec.get("heads") or []
+             for w in h["words"]}
+    if not counts or not heads:
+        return re.compile(r"(?!)"), counts, heads
+    regex = re.compile(r"(?<![\w-])(?:(?:the|these|those|all)\s+)?(?P<n>"
+                       + "|".join(map(re.escape, counts)) + r")(?:\s+of\s+the|\s+the)?\s+(?P<head>"
+                       + "|".join(map(re.escape, heads)) + r")(?![\w-])", re.IGNORECASE)
+    return regex, counts, heads
+
+
+def _named_with(m: Mention, keyword: str | None) -> bool:
+    if not keyword:
+        return True
+    entry = load_gazetteer().by_name.get(m.gazetteer_key or "")
+    return any(keyword in f for f in [m.text, *(entry.aliases if entry else ())])
+
+
+def _plural_mentions(text: str, offset, doc_id, sent_base, taken, sentences: ChunkSentences,
+                     before: list[Mention]) -> list[Mention]:
+    """A counted plural description ("both CRCs", "the three companies") stands for that many
+    entities of its class named just before it: one mention of each, at its place. It is
+    left alone when fewer are in reach, or when the sentence spells the names out after a
+    colon or dash."""
+    regex, counts, heads = _plural_anaphors()
+    out = []
+    for hit in regex.finditer(text):
+        if any(s < hit.end() and hit.start() < e for s, e in taken):
+            continue
+        index = sentences.index_at(hit.start())
+        sent = sentences.spans[index]
+        if re.search(r"[:—–]| - ", text[hit.end():sent.end_char]):
+            continue
+        cls, keyword = heads[hit["head"].lower()]
+        start = offset + hit.start()
+        seen: dict[str, Mention] = {}
+        for m in sorted(before, key=lambda m: -m.start):
+            if m.end <= start and m.sentence >= sent_base + index - PLURAL_REACH \
+                    and m.source in ("gazetteer", "ner", "anaphor") and is_a(m.cls, cls) \
+                    and _named_with(m, keyword):
+                seen.setdefault(m.gazetteer_key or fold(m.text), m)
+        wanted = counts[hit["n"].lower()]
+        if len(seen) < wanted:
+            continue
+        for m in list(seen.values())[:wanted]:
+            out.append(Mention(doc_id, start, offset + hit.end(), m.text, m.cls, "anaphor",
+                               m.gazetteer_key, sent_base + index))
+        taken.append((hit.start(), hit.end()))
+    return out
+
+
+def _type_first_person(result: DocExtraction, base_index: int, found: list[Mention],
+                       title_end: int, described: Mention | None) -> None:
+    """Give 'we'/'our' the class of the organisation they will resolve to when it is already
+    known (named in the title, or described at the start), so that frames typed narrower
+    than Organisation ("under contract to", "funded by") accept them."""
+    author = next((m for m in result.mentions if m.start < title_end and m.source in (
+        "gazetteer", "ner") and is_a(m.cls, "Organisation")), None) or described
+    if author is None:
+        return
+    for j, m in enumerate(found):
+        if m.source == "unresolved" and m.text.lower() in _FIRST_PERSON:
+            found[j] = result.mentions[base_index + j] = replace(m, cls=author.cls)
+
+
 def _author_organisation(result: DocExtraction, salience: _Salience, title_end: int,
                          described: Mention | None) -> SalientEntity | None:
     """Who 'we' are: the organisation the title names, else the one the text opens by
@@ -185,8 +262,11 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         pronouns = _inner_pronoun_mentions(sdoc, offset, doc.doc_id, sent_base,
                                            _recent(result.mentions, sent_base - 2) + found,
                                            sentences)
-        frame_only = {m.start for m in pronouns}  # the regex patterns read them as words
-        found += pronouns
+        plurals = _plural_mentions(text, offset, doc.doc_id, sent_base, taken, sentences,
+                                   _recent(result.mentions, sent_base - PLURAL_REACH) + found)
+        # the regex patterns read pronouns and plural descriptions as words
+        frame_only = {m.start for m in pronouns + plurals}
+        found += pronouns + plurals
         found += _named_interventions(text, offset, doc.doc_id, sent_base, found, sentences)
         found += _acronym_definitions(text, offset, found)
         found.sort(key=lambda m: m.start)
@@ -202,6 +282,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         quoting, quote_open = None, False  # who speaks in an open quotation of this paragraph
         if described is None and sent_base < DESCRIBING_SENTENCES:
             described = _described_organisation(sentences, offset, found)
+        _type_first_person(result, base_index, found, doc.text.find("\n"), described)
         line_date = timeline_date(text)  # "2019: ..." opening a timeline's line
         turn = _speaker_turn(text, offset, found, base_index)  # "Name (Party): ..." speaks
         for i, sent in enumerate(sentences.spans):
@@ -331,9 +412,14 @@ def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[M
 def _named_intervention_regex() -> re.Pattern:
     heads = load_yaml("lexicon.yaml").get("intervention_heads") or ["programme"]
     word = r"[A-Z][a-z]+(?:-[A-Za-z]+)?"
-    return re.compile(rf"\b(?:the|a|an|its|their|our|this)\s+[‘'“\"]?(?P<name>{word}"
+    lower = "|".join(map(re.escape, heads))
+    upper = "|".join(re.escape(h[0].upper() + h[1:]) for h in heads if not h.endswith("s"))
+    # "the Becoming Respectful programme"; "an Enhanced Support Service" (an indefinite
+    # article: "the Probation Service" names an organisation)
+    return re.compile(rf"\b(?:(?:the|a|an|its|their|our|this)\s+[‘'“\"]?(?P<name>{word}"
                       rf"(?:\s+(?:and|of|for|to|&|{word}))*?\s+{word})[’'”\"]?\s+"
-                      rf"(?:{'|'.join(map(re.escape, heads))})\b")
+                      rf"(?:{lower})|(?:a|an)\s+(?P<whole>{word}(?:\s+(?:and|&|{word}))*?"
+                      rf"\s+{word}\s+(?:{upper})))\b")
 
 
 def _named_interventions(text: str, offset: int, doc_id: str, sent_base: int,
@@ -346,12 +432,14 @@ def _named_interventions(text: str, offset: int, doc_id: str, sent_base: int,
     taken = [(m.start - offset, m.end - offset) for m in found]
     out = []
     for hit in _named_intervention_regex().finditer(text):
-        start, end = hit.span("name")
-        name = hit["name"]
+        group = "name" if hit["name"] else "whole"
+        start, end = hit.span(group)
+        name = hit[group]
         if any(s < end and start < e for s, e in taken) or not acceptable_name(name,
                                                                                 "Intervention"):
             continue
-        if any(is_never_a_name(w) for w in name.split()):
+        words = name.split()[:-1] if group == "whole" else name.split()  # the head is generic
+        if any(is_never_a_name(w) for w in words):
             continue
         out.append(Mention(doc_id, offset + start, offset + end, name, "Intervention", "ner",
                            None, sent_base + sentences.index_at(start)))
@@ -432,7 +520,8 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
         if wanted == "Organisation":  # 'it' is never a plural description ("inspectors")
             near = [m for m in options if m.start >= offset and m.sentence >= sent - 1
                     and not (m.source == "unresolved" and m.text.endswith("s"))]
-            subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset)]
+            subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset)
+                        and not _same_clause_subject(sdoc, t, m.start - offset, m.end - offset)]
             # a subject first; else the only organisation named in reach
             options = subjects or (near if len({m.gazetteer_key or m.text for m in near}) == 1
                                    else [])
@@ -500,6 +589,16 @@ def _writers_employer(verb, offset: int, found: list[Mention]) -> Mention | None
                 if named:
                     return named[0]
     return None
+
+
+def _same_clause_subject(sdoc, pronoun, start: int, end: int) -> bool:
+    """Whether a name is the subject of the clause an object 'it' is in: "X is part of it"
+    never means part of X (that would be "itself")."""
+    if pronoun.lower_ != "it" or pronoun.dep_ in _SUBJECT_DEPS:
+        return False
+    span = sdoc.char_span(start, end, alignment_mode="expand")
+    clause = next((a for a in pronoun.ancestors if a.tag_.startswith("VB")), None)
+    return span is not None and clause is not None and span.root.head.i == clause.i
 
 
 def _is_subject(sdoc, start: int, end: int) -> bool:

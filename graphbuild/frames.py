@@ -38,7 +38,9 @@ PARTITIVES = {"one", "some", "several", "many", "most", "each", "all", "both", "
               "four", "five", "six", "seven", "eight"}
 # Punctuation that opens a list spelt out after a plural noun: "three CRCs: A, B and C".
 LIST_OPENERS = {":", "—", "–", "-"}
-LIST_GLUE = {",", "and", "&", "the", "or", "."}
+LIST_WORDS = {"including", "includes", "include", "namely", "notably"}
+MAX_DESCRIPTION = 5  # lower-case words of a description inside a list of names
+DESCRIPTION_TAGS = {"DT", "JJ", "NN", "NNS", "VBN", "HYPH"}  # "the employment services firm"
 VERB_PHRASE_WINDOW = 8  # tokens after a verb in which the rest of a phrasal trigger may lie
 
 
@@ -84,8 +86,8 @@ def _classes(names, default: frozenset[str], where: str) -> frozenset[str]:
     if names is None:
         return default
     known = class_ancestors()
-    for n in names:
-        if n not in known:
+    for n in names:  # "!Inspectorate": any class but this one
+        if n.lstrip("!") not in known:
             raise ResourceError(f"{where}: unknown class {n!r}")
     return frozenset(names)
 
@@ -142,6 +144,9 @@ def _passive(t: Token) -> bool:
         return True
     if t.dep_ == "conj" and t.tag_ == "VBN" and t.head.i != t.i and _passive(t.head):
         return True  # "It was created in 2004 and replaced by HMPPS"
+    if t.dep_ in ("acomp", "xcomp") and t.tag_ == "VBN" and any(
+            c.dep_ == "agent" for c in t.children):
+        return True  # "The company was majority-owned by X" (read as an adjective)
     return t.dep_ == "acl" and t.tag_ == "VBN"  # "the CRC, owned by Seetec,"
 
 
@@ -183,6 +188,9 @@ def _verb_agent(v: Token) -> list[Token]:
     if v.dep_ == "relcl":
         return [v.head]
     if v.dep_ == "conj" and _is_verb(v.head):
+        if _passive(v.head):  # "X is owned by Y and works with Z": X works
+            return [_antecedent(x) for x in _children(v.head, PASSIVE_SUBJECT_DEPS)] \
+                or _verb_patient(v.head)
         return _verb_agent(v.head)  # "X bought A and sold B"
     if v.dep_ in ("xcomp", "advcl") and _is_verb(v.head):
         if _passive(v.head):  # "X was awarded contracts to run Y": X runs Y
@@ -204,8 +212,12 @@ def _verb_patient(v: Token) -> list[Token]:
             return [_antecedent(s) for s in subj]
         if v.dep_ in ("acl", "relcl"):
             return [v.head]
+        if v.dep_ in ("acomp", "xcomp") and _is_verb(v.head):
+            return [_antecedent(x) for x in _children(v.head, SUBJECT_DEPS)]
         if v.dep_ == "conj" and _is_verb(v.head):
-            return _verb_patient(v.head)
+            # "X bought A and was fined by B": the first verb's subject, whatever its voice
+            subj = _children(v.head, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)
+            return [_antecedent(x) for x in subj] if subj else _verb_patient(v.head)
         return []
     objs = _children(v, {"dobj", "dative", "oprd"})
     if not objs and v.dep_ == "relcl" and any(s.lower_ not in RELATIVE_PRONOUNS
@@ -226,6 +238,12 @@ def _noun_self(n: Token) -> list[Token]:
         out += [_antecedent(s) for s in _children(n.head, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
     if n.dep_ == "nsubj" and lemma(n.head) == "be":  # "whose owner was X", "its owner is X"
         out += _children(n.head, {"attr"})
+    if n.dep_ == "conj" and n.head.i != n.i and not _is_verb(n.head):
+        first = n.head  # "X is a partner of Y and a member of Z"
+        while first.dep_ == "conj" and first.head.i != first.i:
+            first = first.head
+        if first.dep_ in ("attr", "acomp", "oprd"):
+            out += [x for x in _noun_self(first) if x.i != first.i]
     whole = _partitive_whole(n)
     if whole is not None:  # "X is one of the partners in Y"
         out += [x for x in _noun_self(whole) if x.i != whole.i]
@@ -248,20 +266,26 @@ def _according_to(v: Token) -> list[Token]:
             for to in c.children if to.lower_ == "to" for p in _children(to, {"pobj"})]
 
 
+def _opens_list(x: Token) -> bool:
+    return x.text in LIST_OPENERS or x.lower_ in LIST_WORDS or (
+        x.lower_ == "among" and x.i + 1 < len(x.doc) and x.doc[x.i + 1].lower_ == "them")
+
+
 def _listed_after(t: Token, inside) -> list[Token]:
-    """The names a plural noun is spelt out as after a colon or dash: "the three CRCs it
-    owned: A, B and C" (the parser rarely attaches such a list to its noun)."""
+    """The names a plural noun is spelt out as after a colon, a dash, "including" or "among
+    them": "the three CRCs it owned: A, B and C", "ran six CRCs, including A and B" (the
+    parser rarely attaches such a list to its noun)."""
     if not t.tag_.startswith("NNS") or t.i in inside:
         return []
     sent = t.sent
-    opener = next((x for x in sent if x.i > t.i and x.text in LIST_OPENERS), None)
+    opener = next((x for x in sent if x.i > t.i and _opens_list(x)), None)
     if opener is None or any(x.tag_ == "NNS" and x.i not in inside
                              for x in sent[t.i - sent.start + 1:opener.i - sent.start]):
         return []
-    items = [x for x in sent[opener.i - sent.start + 1:] if x.lower_ not in LIST_GLUE]
-    if not items or any(x.i not in inside for x in items):
+    first = opener.i + (2 if opener.lower_ == "among" else 1)
+    if first >= sent.end or first not in inside:
         return []
-    return items
+    return [t.doc[first]] + _list_run(t.doc[first], inside, need_join=False)
 
 
 def _holder(n: Token) -> list[Token]:
@@ -274,6 +298,8 @@ def _holder(n: Token) -> list[Token]:
     if _is_verb(head):
         if n.dep_ == "dobj" and _passive(head):
             return _verb_patient(head)  # "X was awarded the contract"
+        if n.dep_ in SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS:
+            return []  # "our teams are commissioned by X": X does not hold the teams
         return _verb_agent(head)
     return [head]
 
@@ -313,7 +339,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _children(t, {"attr", "oprd"})
     if step == "modifier":  # "criticised Seetec's handling", "the way TR squeezed ..."
         return (_children(t, {"poss", "compound"}) + _step(t, "prep:of", False)
-                + [s for c in _children(t, {"relcl", "acl"}) for s in _children(c, SUBJECT_DEPS)])
+                + [s for c in _children(t, {"relcl", "acl"}) for s in _children(c, SUBJECT_DEPS)]
+                + [s for c in _children(t, {"acl"}) if _passive(c) for s in _verb_agent(c)])
     if step == "where":  # "Wales, where the Division works closely with ..."
         return [t.head] if t.dep_ == "relcl" and any(
             c.lower_ == "where" for c in t.children) else []
@@ -422,7 +449,8 @@ def _governing_verb(t: Token) -> Token | None:
 
 
 def _classes_ok(cls: str, allowed: frozenset[str]) -> bool:
-    return bool(class_ancestors().get(cls, frozenset({cls})) & allowed)
+    ancestors = class_ancestors().get(cls, frozenset({cls}))
+    return bool(ancestors & allowed) and not any("!" + a in allowed for a in ancestors)
 
 
 def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, str]]
@@ -488,14 +516,22 @@ HEDGING_MODALS = {"could", "might", "may", "would", "should"}
 ORGANISATION = frozenset({"Organisation"})
 
 
+@lru_cache(maxsize=1)
+def _unrealised() -> frozenset[str]:
+    return frozenset(load_yaml("frames.yaml").get("unrealised_verbs") or ())
+
+
 def asserted(t: Token) -> bool:
     """Whether the clause of a word states it as fact: not negated ("did not buy", "never
-    owned"), not hedged by a modal ("might acquire", "could bid")."""
+    owned"), not hedged by a modal ("might acquire", "could bid"), not an intention or a
+    failure ("plans to buy", "failed to implement")."""
     verb = t if _is_verb(t) else next((a for a in t.ancestors if _is_verb(a)), None)
     while verb is not None:
         for c in verb.children:
             if c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in HEDGING_MODALS):
                 return False
+        if verb.dep_ == "xcomp" and lemma(verb.head) in _unrealised():
+            return False  # "failed to implement", "plans to buy"
         # a copula's or auxiliary chain's own verb: "is not the owner", "was not bought"
         verb = verb.head if verb.dep_ in ("xcomp", "conj", "aux", "auxpass") and \
             verb.head.i != verb.i and _is_verb(verb.head) else None
@@ -593,17 +629,29 @@ def _clause_says(verb: Token, words: frozenset[str]) -> bool:
 def _listed_with(t: Token, inside) -> list[Token]:
     """The names that follow a name as one list closing its clause ("X, Y and Z."), however
     the parser attached them: it often breaks a list of multi-word names apart."""
-    if t.i not in inside:
-        return []
-    out, joined = [], False
+    return _list_run(t, inside, need_join=True) if t.i in inside else []
+
+
+def _list_run(t: Token, inside, need_join: bool) -> list[Token]:
+    """The name tokens after `t` while the words between are list glue or short lower-case
+    descriptions ("A, the employment services firm, and the charities B and C"), up to the
+    end of the clause or a comma that closes the list; none if a verb comes first."""
+    out, joined, description = [], False, 0
     for y in t.doc[t.i + 1:t.sent.end]:
         if y.i in inside:
             out.append(y)
+            description = 0
         elif y.lower_ in ("and", "or", "&"):
             joined = True
-        elif y.text != ",":
-            return out if joined and y.text in (".", ";", ")", "!", "?") else []
-    return out if joined else []
+        elif y.text == ",":
+            description = 0
+        elif y.tag_ in DESCRIPTION_TAGS and y.is_lower and description < MAX_DESCRIPTION and (
+                description or t.doc[y.i - 1].lower_ in (",", "and", "or", "&")):
+            description += 1  # ", the outsourcing group,", "and the charities B and C"
+        else:  # the list ends its clause, or a comma closes it
+            closed = y.text in (".", ";", ")", "!", "?") or t.doc[y.i - 1].text == ","
+            return out if (joined or not need_join) and closed and not description else []
+    return out if (joined or not need_join) and not description else []
 
 
 def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str]) -> list[int]:

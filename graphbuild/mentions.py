@@ -74,6 +74,8 @@ def acceptable_name(name: str, cls: str) -> bool:
     not_names, _, _, redactions, _, generic_last, _ = _lexicon()
     if len(name) < 2 or name.lower() in not_names or "\n" in name or is_title(name):
         return False
+    if re.match(r"(?i)(?:I|we|you|they)['’](?:ve|m|d|re|ll)\b", name):
+        return False  # "I've", "We're": a pronoun NER took for a name
     words = name.split()
     if words[-1].lower() in {"&", "and", "of", "the", "greater", "for"}:
         return False  # a name cut short: "Cheshire & Greater"
