@@ -554,10 +554,10 @@ def _described_organisation(sentences: ChunkSentences, offset: int,
                             found: list[Mention]) -> Mention | None:
     """An organisation named as the subject of 'is a/an ...' ("Bridgeway Trust is a charity
     that supports women leaving prison"), or the one the writer works for ("I have worked for
-    the Wales CRC since ...")."""
+    the Wales CRC since ...", "At X, we ...", "my CRC, X")."""
     for sent in sentences.spans:
         root = sent.root
-        employer = _writers_employer(root, offset, found)
+        employer = _writers_employer(root, offset, found) or _writers_place(sent, offset, found)
         if employer is not None:
             return employer
         if root.lower_ not in ("is", "are") or not any(c.dep_ == "attr" for c in root.children):
@@ -570,6 +570,34 @@ def _described_organisation(sentences: ChunkSentences, offset: int,
                  and m.source in ("gazetteer", "ner") and is_a(m.cls, "Organisation")]
         if named:
             return named[0]
+    return None
+
+
+def _named_in(t, offset: int, found: list[Mention]) -> Mention | None:
+    """The organisation named by a token's phrase."""
+    start = offset + t.left_edge.idx
+    end = offset + t.right_edge.idx + len(t.right_edge)
+    return next((m for m in found if start <= m.start and m.end <= end
+                 and is_a(m.cls, "Organisation") and m.source != "unresolved"), None)
+
+
+def _writers_place(sent, offset: int, found: list[Mention]) -> Mention | None:
+    """X in "At X, we provide ...", "those of us at X", "my CRC, X", "our employer, X"."""
+    for t in sent:
+        if t.dep_ == "prep" and t.lower_ == "at":
+            head = t.head
+            speaks = head.lower_ in ("us", "me") or any(
+                c.dep_ == "nsubj" and c.lower_ in ("we", "i") for c in head.children)
+            pobj = next((c for c in t.children if c.dep_ == "pobj"), None)
+            if speaks and pobj is not None:
+                named = _named_in(pobj, offset, found)
+                if named:
+                    return named
+        if t.dep_ == "poss" and t.lower_ in ("my", "our"):
+            for appos in (c for c in t.head.children if c.dep_ == "appos"):
+                named = _named_in(appos, offset, found)
+                if named:
+                    return named
     return None
 
 

@@ -29,7 +29,7 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 # consortium", "Interserve, the support-services group", "A, B and C".
 SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
-         "modifier", "where", "subject", "complement", "according"}
+         "modifier", "where", "subject", "complement", "according", "within"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
@@ -235,7 +235,11 @@ def _noun_self(n: Token) -> list[Token]:
     if n.dep_ in ("appos", "compound"):  # "X, the owner", "Labour MP X"
         out.append(n.head)
     if n.dep_ in ("attr", "acomp", "oprd"):  # "X is the owner of Y", "X became a member"
-        out += [_antecedent(s) for s in _children(n.head, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
+        verb = n.head  # "X is proud to be a member": up to the clause with a subject
+        while not _children(verb, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS) and verb.dep_ in (
+                "xcomp", "acomp") and verb.head.i != verb.i:
+            verb = verb.head
+        out += [_antecedent(s) for s in _children(verb, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
     if n.dep_ == "nsubj" and lemma(n.head) == "be":  # "whose owner was X", "its owner is X"
         out += _children(n.head, {"attr"})
     if n.dep_ == "conj" and n.head.i != n.i and not _is_verb(n.head):
@@ -258,6 +262,22 @@ def _partitive_whole(n: Token) -> Token | None:
     if n.dep_ == "pobj" and n.head.lower_ == "of" and n.head.head.lower_ in PARTITIVES:
         return n.head.head
     return None
+
+
+def _places_within(v: Token) -> list[Token]:
+    """The objects of "in"/"across"/"throughout" anywhere in a verb's own clause, through
+    its objects and non-finite clauses ("awarded money to support women leaving prison in
+    Swansea"), but not through a clause with a subject of its own."""
+    out, todo = [], [v]
+    while todo:
+        x = todo.pop()
+        for c in x.children:
+            if _is_verb(c) and _children(c, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS):
+                continue  # another clause, another doer
+            if c.dep_ == "pobj" and x.lower_ in ("in", "across", "throughout"):
+                out.append(c)
+            todo.append(c)
+    return out
 
 
 def _according_to(v: Token) -> list[Token]:
@@ -335,6 +355,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return [t.head] if t.head.i != t.i else []
     if step == "according":
         return _according_to(t)
+    if step == "within":
+        return _places_within(t)
     if step == "attr":
         return _children(t, {"attr", "oprd"})
     if step == "modifier":  # "criticised Seetec's handling", "the way TR squeezed ..."
