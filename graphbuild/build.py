@@ -25,7 +25,7 @@ from .extract import DocExtraction, extract_document
 from .gazetteer import load_gazetteer
 from .names import slug
 from .nlp import load_pipeline
-from .ontology import is_a
+from .ontology import is_a, super_properties
 from .rdfgraph import build_graph
 from .records import Assertion, Entity, Mention, SourceText
 from .resolve import resolve
@@ -197,7 +197,16 @@ def assertions_from(extractions, key_of, entities, docs_by_id) -> list[Assertion
                 k = (fs, fp, fo, ex.doc_id, c.sent_start)
                 found[k] = _better(found.get(k), a)
         base += len(ex.mentions)
-    return sorted(found.values(), key=assertion_order)
+    return sorted(_without_entailed(list(found.values())), key=assertion_order)
+
+
+def _without_entailed(assertions: list[Assertion]) -> list[Assertion]:
+    """Drop a fact that a more specific fact between the same two entities entails: a
+    memberOf where the graph says the person leads the organisation (pko:leads is a
+    sub-property of pko:memberOf)."""
+    supers = super_properties()
+    entailed = {(a.subject, p, a.object) for a in assertions for p in supers.get(a.predicate, ())}
+    return [a for a in assertions if (a.subject, a.predicate, a.object) not in entailed]
 
 
 def assertion_order(a: Assertion) -> tuple:

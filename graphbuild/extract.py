@@ -67,16 +67,20 @@ class _Salience:
     def __init__(self) -> None:
         self.counts: Counter[tuple[str, str]] = Counter()
         self.last: dict[tuple[str, str], int] = {}
+        self.first: dict[tuple[str, str], int] = {}  # where it is first named
         self.names: dict[tuple[str, str], str] = {}
 
     def add(self, m: Mention, order: int) -> None:
         key = (m.gazetteer_key or fold(m.text), m.cls)
         self.counts[key] += 1
         self.last[key] = order
+        self.first.setdefault(key, m.start)
         self.names.setdefault(key, m.gazetteer_key or m.text)
 
-    def best(self, cls: str, *keywords: str) -> SalientEntity | None:
-        """The most mentioned entity of `cls`, among those with one of `keywords` in a name."""
+    def best(self, cls: str, *keywords: str, before: int | None = None) -> SalientEntity | None:
+        """The most mentioned entity of `cls`, among those with one of `keywords` in a name;
+        with `before`, among those named before that offset when there are any (a
+        description points back: "PeoplePlus ... The company is owned by Staffline")."""
         options = []
         for (key, c), n in self.counts.items():
             if not is_a(c, cls):
@@ -87,10 +91,12 @@ class _Salience:
                 forms = [name, *(entry.aliases if entry else ())]
                 if not any(k in f for k in keywords for f in forms):
                     continue
-            options.append((n, self.last[(key, c)], name, c))
+            options.append((n, self.last[(key, c)], name, c, self.first[(key, c)]))
+        if before is not None:
+            options = [o for o in options if o[4] < before] or options
         if not options:
             return None
-        n, _, name, c = max(options)
+        n, _, name, c, _ = max(options)
         gaz = name if name in load_gazetteer().by_name else None
         return SalientEntity(name, c, gaz, n)
 
@@ -233,7 +239,7 @@ def _resolve_anaphors(result: DocExtraction, salience: _Salience, title_end: int
         else:
             keyword = next((k for regex, target, k in specs
                             if target == m.cls and regex.fullmatch(m.text)), None)
-            target = salience.best(m.cls, *([keyword] if keyword else []))
+            target = salience.best(m.cls, *([keyword] if keyword else []), before=m.start)
         if target is not None:
             name, cls, gaz, _ = target
             result.mentions[i] = Mention(m.doc_id, m.start, m.end, name, cls, "anaphor", gaz,

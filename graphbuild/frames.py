@@ -295,6 +295,10 @@ def _listed_after(t: Token, inside) -> list[Token]:
     """The names a plural noun is spelt out as after a colon, a dash, "including" or "among
     them": "the three CRCs it owned: A, B and C", "ran six CRCs, including A and B" (the
     parser rarely attaches such a list to its noun)."""
+    whole_of = next((p for c in t.children if c.dep_ == "prep" and c.lower_ == "of"
+                     for p in c.children if p.dep_ == "pobj"), None)
+    if t.lower_ in PARTITIVES and whole_of is not None:
+        t = whole_of  # "won three of the contracts - A, B and C"
     if not t.tag_.startswith("NNS") or t.i in inside:
         return []
     sent = t.sent
@@ -357,8 +361,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _according_to(t)
     if step == "within":
         return _places_within(t)
-    if step == "attr":
-        return _children(t, {"attr", "oprd"})
+    if step == "attr":  # "its members were X, Y" (at times parsed as an adjective)
+        return _children(t, {"attr", "oprd", "acomp"})
     if step == "modifier":  # "criticised Seetec's handling", "the way TR squeezed ..."
         return (_children(t, {"poss", "compound"}) + _step(t, "prep:of", False)
                 + [s for c in _children(t, {"relcl", "acl"}) for s in _children(c, SUBJECT_DEPS)]
@@ -367,8 +371,10 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return [t.head] if t.dep_ == "relcl" and any(
             c.lower_ == "where" for c in t.children) else []
     word = step[5:]  # prep:WORD
+    # a name opening with a preposition ("about Through the Gate") is parsed as one
     found = [p for c in t.children if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word
-             for p in c.children if p.dep_ in ("pobj", "pcomp")]
+             for p in c.children if p.dep_ in ("pobj", "pcomp") or p.dep_ == "prep"
+             and p.is_title]
     if word == "as":  # "rated X as inadequate" hangs the verdict off the verb
         found += [c for c in t.children if c.dep_ in ("advcl", "oprd")]
     return found
@@ -486,6 +492,10 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
     index = _trigger_index()
     at, inside = _mention_tokens(sent, offset, mentions)
     list_of = {idx: _list_head(sent.doc[i]) for i, found in at.items() for idx, _ in found}
+    for i in sorted(at):  # a list the parser broke apart is still one list
+        for y in _listed_with(sent.doc[i], inside):
+            for idx, _ in at.get(y.i, []):
+                list_of[idx] = list_of[at[i][0][0]]
     seen = set()
     for t in sent:
         verb = _is_verb(t)

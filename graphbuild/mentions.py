@@ -131,7 +131,7 @@ def _context_rules():
     dets = "|".join(map(re.escape, oc.get("determiners") or ["the", "a", "an"]))
     mods = rf"(?:(?:[a-z][\w-]*|[A-Z][\w]*-[a-z][\w-]*)\s+){{0,{int(oc.get('max_modifiers', 3))}}}"
     head = rf"(?P<head>{heads_re})"
-    before = re.compile(rf"\b(?:{dets})\s+{mods}{head}(?!['’]s)(?:,\s*|\s+)(?P<name>{_NAME})")
+    before = re.compile(rf"\b(?i:{dets})\s+{mods}{head}(?!['’]s)(?:,\s*|\s+)(?P<name>{_NAME})")
     after = re.compile(rf"(?P<name>{_NAME})(?:,\s*(?:which\s+is\s+|now\s+)?|\s+(?:is|was|has\s+been|"
                        rf"became|remains)\s+)(?:{dets})\s+{mods}{head}(?!['’]s){_NEXT_OK}")
     suffixes = {}

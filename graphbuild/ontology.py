@@ -106,3 +106,15 @@ def exclusive_properties() -> frozenset[str]:
     g = ontology_graph()
     return frozenset(n for p in g.subjects(PKO.heldByOneAtATime, None)
                      if (n := _local(p)) and g.value(p, PKO.heldByOneAtATime).toPython() is True)
+
+
+@lru_cache(maxsize=1)
+def super_properties() -> dict[str, frozenset[str]]:
+    """For each relation property, the relation properties it entails (its strict
+    super-properties: pko:leads entails pko:memberOf)."""
+    g = ontology_graph()
+    out = {}
+    for name in relation_properties():
+        found = {_local(a) for a in g.transitive_objects(PKO[name], RDFS.subPropertyOf)}
+        out[name] = frozenset(f for f in found if f and f != name and f in relation_properties())
+    return out

@@ -73,7 +73,9 @@ def load_patterns() -> tuple[list[Pattern], list[Role]]:
                                 compile_pattern(raw["pattern"], where, words),
                                 float(raw.get("confidence", 0.7)), bool(raw.get("inspects")),
                                 raw.get("symmetric_list"), raw.get("implied_subject")))
-    roles = [Role(re.compile(rf"(?:^| )(?:the )?{r['title']} (?:, )?(?P<P>⟦(\d+)\|Person[^⟧]*⟧)"),
+    # "shadow justice secretary X" holds no office
+    roles = [Role(re.compile(rf"(?<!shadow)(?:^| )(?:the )?{r['title']} (?:, )?"
+                             rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧)"),
                   r["org"], r.get("predicate", "leads")) for r in data["roles"]["implied"]]
     # "Peter Clarke CVO OBE QPM HM Chief Inspector of Prisons": letters after a name
     letters = "|".join(re.escape(w.lower()) for w in load_yaml("lexicon.yaml")["post_nominals"])
