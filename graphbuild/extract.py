@@ -460,16 +460,21 @@ _EXPLETIVE_IT = re.compile(r"It(?: is|'s|’s| was| has been| seems| seemed| wil
 
 def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
                       sentences: ChunkSentences) -> list[Mention]:
-    """A sentence opening with 'It'/'Its' refers to the organisation the previous one began with."""
-    out = []
+    """A sentence opening with 'It'/'Its' refers to the organisation that is the subject of
+    the previous sentence; when that subject is no organisation named ("The think tank
+    argues that the Ministry ..."), to nothing."""
+    out: list[Mention] = []
     sents = sentences.spans
     for i, sent in enumerate(sents[1:], 1):
         first = sent[0]
         if not _PRONOUN.match(first.text) or _EXPLETIVE_IT.match(sent.text):
             continue
-        prev_start, prev_end = offset + sents[i - 1].start_char, offset + sents[i - 1].end_char
-        orgs = [m for m in found if prev_start <= m.start < prev_end and is_a(m.cls,
-                                                                             "Organisation")]
+        subject = next((c for c in sents[i - 1].root.children if c.dep_ in _SUBJECT_DEPS), None)
+        if subject is None:
+            continue
+        start, end = offset + subject.left_edge.idx, offset + subject.right_edge.idx + len(
+            subject.right_edge)
+        orgs = [m for m in found + out if start <= m.start < end and is_a(m.cls, "Organisation")]
         if not orgs:
             continue
         a = min(orgs, key=lambda m: m.start)

@@ -29,7 +29,7 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 # consortium", "Interserve, the support-services group", "A, B and C".
 SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
-         "modifier", "where", "subject", "complement", "according", "within"}
+         "modifier", "where", "subject", "complement", "according", "within", "report"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
@@ -58,6 +58,7 @@ class Frame:
     pairwise: bool  # subject and object are members of one list: each pair is a fact
     confidence: float
     inspects: bool  # a reportAbout whose publisher also inspects the object
+    unless_modified_by: frozenset[str]  # "branch chair" is no head of the union
 
 
 def _words(triggers, where: str) -> tuple[tuple[str, ...], ...]:
@@ -117,7 +118,8 @@ def load_frames() -> tuple[Frame, ...]:
             object_classes=_classes(raw.get("object_classes"), range_, where),
             requires=frozenset(verdicts if requires == "verdict" else requires or ()),
             pairwise=bool(raw.get("pairwise")), confidence=float(raw.get("confidence", 0.7)),
-            inspects=bool(raw.get("inspects"))))
+            inspects=bool(raw.get("inspects")),
+            unless_modified_by=frozenset(w.lower() for w in raw.get("unless_modified_by", ()))))
     return tuple(frames)
 
 
@@ -316,6 +318,9 @@ def _holder(n: Token) -> list[Token]:
     """Who holds a contract, a grant, an office: the doer of the verb it hangs from."""
     head = n.head
     if n.dep_ == "pobj":
+        if head.dep_ == "agent" or head.lower_ == "by" and _is_verb(head.head) and _passive(
+                head.head):  # "awarded by the ministry to deliver X": the one awarded
+            return _verb_patient(head.head)
         head = head.head
     if head.i == n.i:
         return []
@@ -361,6 +366,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _according_to(t)
     if step == "within":
         return _places_within(t)
+    if step == "report":  # only a report, review, study ... ("the report found that ...")
+        return [t] if lemma(t) in _report_nouns() or t.lower_ in _report_nouns() else []
     if step == "attr":  # "its members were X, Y" (at times parsed as an adjective)
         return _children(t, {"attr", "oprd", "acomp"})
     if step == "modifier":  # "criticised Seetec's handling", "the way TR squeezed ..."
@@ -516,6 +523,9 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
                 continue
             if frame.requires and not _says(t, frame.requires):
                 continue
+            if frame.unless_modified_by and any(
+                    c.lower_ in frame.unless_modified_by for c in t.lefts):
+                continue
             subjects = _role_fillers(t, frame.subject, verb, extra, at, inside,
                                      frame.subject_classes)
             if frame.pairwise:
@@ -549,6 +559,11 @@ ORGANISATION = frozenset({"Organisation"})
 
 
 @lru_cache(maxsize=1)
+def _report_nouns() -> frozenset[str]:
+    return frozenset(load_yaml("frames.yaml").get("report_nouns") or ())
+
+
+@lru_cache(maxsize=1)
 def _unrealised() -> frozenset[str]:
     return frozenset(load_yaml("frames.yaml").get("unrealised_verbs") or ())
 
@@ -562,8 +577,9 @@ def asserted(t: Token) -> bool:
         for c in verb.children:
             if c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in HEDGING_MODALS):
                 return False
-        if verb.dep_ == "xcomp" and lemma(verb.head) in _unrealised():
-            return False  # "failed to implement", "plans to buy"
+        if verb is t and verb.dep_ == "xcomp" and lemma(verb.head) in _unrealised():
+            return False  # "failed to implement", "plans to buy" (not "plans to close its
+            # office in X": the office is there)
         # a copula's or auxiliary chain's own verb: "is not the owner", "was not bought"
         verb = verb.head if verb.dep_ in ("xcomp", "conj", "aux", "auxpass") and \
             verb.head.i != verb.i and _is_verb(verb.head) else None

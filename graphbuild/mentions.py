@@ -100,7 +100,7 @@ def acceptable_name(name: str, cls: str) -> bool:
 
 _CAP = r"(?:[A-Z][\w'’&.-]*|[0-9]+[A-Za-z][\w-]*)"
 _LINK = r"(?:of|for|and|&|the|upon|under|de|du|la|le)"
-_NAME = rf"{_CAP}(?:\s+(?:{_LINK}\s+)*{_CAP})*"
+_NAME = rf"{_CAP}(?:(?<![a-z]\.)\s+(?:{_LINK}\s+)*{_CAP})*"  # never across "Nacro. Our"
 _NEXT_OK = (r"(?=\s*(?:[,.;:)!?]|$|\s*\(|\s+(?:that|which|who|based|in|of|for|with|from|run|owned|and|"
             r"to|set|founded|whose|working|providing|led|said|says|has|had|have|is|was|were|are|"
             r"will|would|now|also|since|formed|created|headquartered|registered|operating|"
