@@ -324,7 +324,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             elif turn is not None and s_start <= turn[1] < s_end:
                 found_facts += [(*f, None) for f in quoted_verdicts(
                     sent, turn[0], [x for x in named if x[1] > turn[1]], offset)]
-            found_facts += [(person, predicate, f"gaz:{org}", "role-title", 0.85, False, None)
+            found_facts += [(person, predicate, org, "role-title", 0.85, False, None)
                             for person, predicate, org in match_roles(slotted)]
             periods: dict[tuple, Validity | None] = {}
             for s, p, o, rule, conf, inspects, trigger in found_facts:
@@ -374,7 +374,9 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_e
                               author: SalientEntity | None) -> None:
     """`salient:Class` subjects become the entity of that class the whole document is about,
     in the document's own text; in readers' comments, and in the text of another
-    organisation ('we' a charity that names a provider once), they are dropped."""
+    organisation ('we' a charity that names a provider once), they are dropped. A
+    `salient:Class` object (a bare role title) is the entity of that class most named up to
+    its sentence."""
     resolved = []
     for c in result.candidates:
         if isinstance(c.subject, str) and c.subject.startswith("salient:"):
@@ -389,6 +391,11 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_e
                     and not is_a(author.cls, "ProbationProvider")):
                 continue
             c = replace(c, subject=f"gaz:{target.gazetteer_key}")
+        if isinstance(c.object, str) and c.object.startswith("salient:"):
+            target = salience.best(c.object[8:], before=c.sent_end)  # "Chief Inspector X"
+            if target is None or target.gazetteer_key is None:
+                continue
+            c = replace(c, object=f"gaz:{target.gazetteer_key}")
         resolved.append(c)
     result.candidates = resolved
 

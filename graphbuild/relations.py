@@ -34,7 +34,7 @@ class Pattern:
 @dataclass(frozen=True)
 class Role:
     regex: re.Pattern
-    org: str
+    org: str  # "gaz:Name", or "salient:Class" (the one of that class the document is about)
     predicate: str  # `leads` for the head of the organisation, `memberOf` for a junior post
 
 
@@ -76,12 +76,12 @@ def load_patterns() -> tuple[list[Pattern], list[Role]]:
     # "shadow justice secretary X" holds no office
     roles = [Role(re.compile(rf"(?<!shadow)(?:^| )(?:the )?{r['title']} (?:, )?"
                              rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧)"),
-                  r["org"], r.get("predicate", "leads")) for r in data["roles"]["implied"]]
+                  _role_target(r), r.get("predicate", "leads")) for r in data["roles"]["implied"]]
     # "Peter Clarke CVO OBE QPM HM Chief Inspector of Prisons": letters after a name
     letters = "|".join(re.escape(w.lower()) for w in load_yaml("lexicon.yaml")["post_nominals"])
     roles += [Role(re.compile(rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧) (?:(?:{letters}) )*(?:, |\( )?"
                               rf"(?:who |, who )?(?:is |was |became |becomes |as )?"
-                              rf"(?:the )?(?:hm )?{r['title']}(?: |$)"), r["org"],
+                              rf"(?:the )?(?:hm )?{r['title']}(?: |$)"), _role_target(r),
                    r.get("predicate", "leads"))
               for r in data["roles"]["implied"]]
     return patterns, roles
@@ -144,9 +144,13 @@ def match_sentence(slotted: str, actors: set[int] | None = None):
                             yield a, p.symmetric_list, b, f"pattern:{p.id}", p.confidence, False
 
 
+def _role_target(role: dict) -> str:
+    return f"gaz:{role['org']}" if "org" in role else f"salient:{role['org_class']}"
+
+
 def match_roles(slotted: str):
-    """Yield (person index, predicate, organisation name) for role titles that name the
-    organisation."""
+    """Yield (person index, predicate, organisation) for role titles that name the
+    organisation ("gaz:Name"), or its kind ("salient:Inspectorate" for "Chief Inspector X")."""
     _, roles = load_patterns()
     for role in roles:
         for m in role.regex.finditer(slotted):
