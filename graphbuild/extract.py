@@ -132,7 +132,7 @@ def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
     return out
 
 
-PLURAL_REACH = 5  # sentences back in which "the two CRCs" finds the CRCs it means
+PLURAL_REACH = 12  # sentences back in which "the two CRCs" finds the CRCs it means
 
 
 @lru_cache(maxsize=1)

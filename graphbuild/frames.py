@@ -38,6 +38,7 @@ PARTITIVES = {"one", "some", "several", "many", "most", "each", "all", "both", "
               "four", "five", "six", "seven", "eight"}
 # Punctuation that opens a list spelt out after a plural noun: "three CRCs: A, B and C".
 LIST_OPENERS = {":", "—", "–", "-"}
+LIST_CLOSERS = {".", ";", ")", "!", "?", "—", "–", ":"}
 LIST_WORDS = {"including", "includes", "include", "namely", "notably"}
 MAX_DESCRIPTION = 5  # lower-case words of a description inside a list of names
 DESCRIPTION_TAGS = {"DT", "JJ", "NN", "NNS", "VBN", "HYPH"}  # "the employment services firm"
@@ -197,6 +198,8 @@ def _verb_agent(v: Token) -> list[Token]:
     if v.dep_ in ("xcomp", "advcl") and _is_verb(v.head):
         if _passive(v.head):  # "X was awarded contracts to run Y": X runs Y
             return _verb_patient(v.head)
+        if lemma(v.head) in _object_control() and _children(v.head, {"dobj"}):
+            return _verb_patient(v.head)  # "X funded Y to provide Z": Y provides Z
         return _verb_agent(v.head)  # "X decided to buy Y", "X said, describing Y ..."
     if v.dep_ == "acl" and not _passive(v):
         if any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
@@ -309,6 +312,8 @@ def _listed_after(t: Token, inside) -> list[Token]:
                              for x in sent[t.i - sent.start + 1:opener.i - sent.start]):
         return []
     first = opener.i + (2 if opener.lower_ == "among" else 1)
+    while first < sent.end - 1 and t.doc[first].lower_ in ("the", "a", "an"):
+        first += 1  # "— the Dorset, Devon and Cornwall CRC, ..."
     if first >= sent.end or first not in inside:
         return []
     return [t.doc[first]] + _list_run(t.doc[first], inside, need_join=False)
@@ -559,6 +564,11 @@ ORGANISATION = frozenset({"Organisation"})
 
 
 @lru_cache(maxsize=1)
+def _object_control() -> frozenset[str]:
+    return frozenset(load_yaml("frames.yaml").get("object_control_verbs") or ())
+
+
+@lru_cache(maxsize=1)
 def _report_nouns() -> frozenset[str]:
     return frozenset(load_yaml("frames.yaml").get("report_nouns") or ())
 
@@ -697,7 +707,7 @@ def _list_run(t: Token, inside, need_join: bool) -> list[Token]:
                 description or t.doc[y.i - 1].lower_ in (",", "and", "or", "&")):
             description += 1  # ", the outsourcing group,", "and the charities B and C"
         else:  # the list ends its clause, or a comma closes it
-            closed = y.text in (".", ";", ")", "!", "?") or t.doc[y.i - 1].text == ","
+            closed = y.text in LIST_CLOSERS or t.doc[y.i - 1].text == ","
             return out if (joined or not need_join) and closed and not description else []
     return out if (joined or not need_join) and not description else []
 

@@ -211,14 +211,21 @@ def test_role_titles_name_the_organisation_they_head():
     tokens = [(0, 5, "Chief"), (6, 15, "Inspector"), (16, 18, "of"), (19, 28, "Probation"),
               (29, 34, "Jenny"), (35, 40, "Smith"), (41, 45, "said")]
     slotted = slot_sentence(tokens, [(0, 29, 40, "Person")])
-    assert (0, "leads", "HM Inspectorate of Probation") in set(match_roles(slotted))
+    assert (0, "leads", "gaz:HM Inspectorate of Probation") in set(match_roles(slotted))
+
+
+def test_a_bare_role_title_leads_the_organisation_of_its_kind():
+    tokens = [(0, 5, "Chief"), (6, 15, "Inspector"), (16, 21, "Jenny"), (22, 27, "Smith"),
+              (28, 32, "said")]
+    slotted = slot_sentence(tokens, [(0, 16, 27, "Person")])
+    assert set(match_roles(slotted)) == {(0, "leads", "salient:Inspectorate")}
 
 
 def test_a_junior_minister_is_a_member_not_the_head():
     tokens = [(0, 3, "Kit"), (4, 13, "Malthouse"), (14, 15, ","), (16, 19, "the"),
               (20, 27, "prisons"), (28, 36, "minister")]
     slotted = slot_sentence(tokens, [(0, 0, 13, "Person")])
-    assert set(match_roles(slotted)) == {(0, "memberOf", "Ministry of Justice")}
+    assert set(match_roles(slotted)) == {(0, "memberOf", "gaz:Ministry of Justice")}
 
 
 def test_an_implied_subject_yields_to_an_actor_named_first():
