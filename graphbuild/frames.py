@@ -178,6 +178,15 @@ def _relative_doer(v: Token) -> Token | None:
                  and c.pos_ == "PROPN" and pronouns[0].i < c.i < v.i), None)
 
 
+def _inverted_speakers(v: Token) -> list[Token]:
+    """'"...," write Jane Smith and Ann Lee': a reporting verb after its quotation, with no
+    subject, whose speakers the parser read as its objects."""
+    if _children(v, SUBJECT_DEPS) or not any(c.dep_ == "ccomp" and c.i < v.i
+                                             for c in v.children):
+        return []
+    return [o for o in _children(v, {"dobj"}) if o.i > v.i]
+
+
 def _verb_agent(v: Token) -> list[Token]:
     doer = _relative_doer(v)
     if doer is not None:
@@ -188,6 +197,9 @@ def _verb_agent(v: Token) -> list[Token]:
     subj = _children(v, SUBJECT_DEPS)
     if subj:
         return [_antecedent(s) for s in subj]
+    speakers = _inverted_speakers(v)
+    if speakers:
+        return speakers
     if v.dep_ == "relcl":
         return [v.head]
     if v.dep_ == "conj" and _is_verb(v.head):
@@ -223,6 +235,8 @@ def _verb_patient(v: Token) -> list[Token]:
             # "X bought A and was fined by B": the first verb's subject, whatever its voice
             subj = _children(v.head, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)
             return [_antecedent(x) for x in subj] if subj else _verb_patient(v.head)
+        return []
+    if _inverted_speakers(v):
         return []
     objs = _children(v, {"dobj", "dative", "oprd"})
     if not objs and v.dep_ == "relcl" and any(s.lower_ not in RELATIVE_PRONOUNS
@@ -277,8 +291,10 @@ def _places_within(v: Token) -> list[Token]:
     while todo:
         x = todo.pop()
         for c in x.children:
-            if _is_verb(c) and _children(c, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS):
-                continue  # another clause, another doer
+            if _is_verb(c) and any(s.lower_ not in RELATIVE_PRONOUNS for s in _children(
+                    c, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)):
+                continue  # another clause, another doer ("an area that stretches to X" is
+                # still the area)
             if c.dep_ == "pobj" and x.lower_ in ("in", "across", "throughout"):
                 out.append(c)
             todo.append(c)
