@@ -393,6 +393,7 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _children(t, {"attr", "oprd", "acomp"})
     if step == "modifier":  # "criticised Seetec's handling", "the way TR squeezed ..."
         return (_children(t, {"poss", "compound"}) + _step(t, "prep:of", False)
+                + _step(t, "prep:by", False)
                 + [s for c in _children(t, {"relcl", "acl"}) for s in _children(c, SUBJECT_DEPS)]
                 + [s for c in _children(t, {"acl"}) if _passive(c) for s in _verb_agent(c)])
     if step == "where":  # "Wales, where the Division works closely with ..."
@@ -710,20 +711,31 @@ def _list_run(t: Token, inside, need_join: bool) -> list[Token]:
     """The name tokens after `t` while the words between are list glue or short lower-case
     descriptions ("A, the employment services firm, and the charities B and C"), up to the
     end of the clause or a comma that closes the list; none if a verb comes first."""
-    out, joined, description = [], False, 0
+    out, joined, description, appended, of = [], False, 0, False, False
     for y in t.doc[t.i + 1:t.sent.end]:
         if y.i in inside:
+            if of:  # "X, a partnership of A and B": A and B are X's members, not its peers
+                return out if joined and out else []
             out.append(y)
             description = 0
         elif y.lower_ in ("and", "or", "&"):
             joined = True
         elif y.text == ",":
-            description = 0
-        elif y.tag_ in DESCRIPTION_TAGS and y.is_lower and description < MAX_DESCRIPTION and (
-                description or t.doc[y.i - 1].lower_ in (",", "and", "or", "&")):
-            description += 1  # ", the outsourcing group,", "and the charities B and C"
-        else:  # the list ends its clause, or a comma closes it
+            description, of = 0, False
+        elif (y.tag_ in DESCRIPTION_TAGS or y.lower_ in ("of", "for")) \
+                and (y.is_lower or y.tag_ == "JJ") \
+                and description < MAX_DESCRIPTION and (
+                    description or t.doc[y.i - 1].lower_ in (",", "and", "or", "&")):
+            if not description:  # ", the outsourcing group,", "and the charities B and C"
+                appended = t.doc[y.i - 1].text == ","
+            description += 1
+            of = of or y.lower_ in ("of", "for")
+        else:  # the list ends its clause, or a comma closes it, or the last name's own
+            # description ("and Novo, a group of UK social enterprises")
             closed = y.text in LIST_CLOSERS or t.doc[y.i - 1].text == ","
+            last_described = bool(description) and appended and joined and bool(out)
+            if last_described:
+                return out
             return out if (joined or not need_join) and closed and not description else []
     return out if (joined or not need_join) and not description else []
 
