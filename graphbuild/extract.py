@@ -476,17 +476,24 @@ def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
         first = sent[0]
         if not _PRONOUN.match(first.text) or _EXPLETIVE_IT.match(sent.text):
             continue
-        subject = next((c for c in sents[i - 1].root.children if c.dep_ in _SUBJECT_DEPS), None)
-        if subject is None:
-            continue
-        start, end = offset + subject.left_edge.idx, offset + subject.right_edge.idx + len(
-            subject.right_edge)
-        orgs = [m for m in found + out if start <= m.start < end and is_a(m.cls, "Organisation")]
+        root = sents[i - 1].root
+        # the subject; of a passive whose subject is no organisation, the doer
+        phrases = [c for c in root.children if c.dep_ in _SUBJECT_DEPS] + [
+            p for c in root.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+        orgs = []
+        for phrase in phrases:
+            start, end = offset + phrase.left_edge.idx, offset + phrase.right_edge.idx + len(
+                phrase.right_edge)
+            orgs = [m for m in found + out if start <= m.start < end
+                    and is_a(m.cls, "Organisation")]
+            if orgs or phrase.dep_ == "nsubj":
+                break
         if not orgs:
             continue
         a = min(orgs, key=lambda m: m.start)
         start = offset + first.idx
-        out.append(Mention(doc_id, start, start + len(first.text), a.text, a.cls, "anaphor",
+        source = "unresolved" if a.source == "unresolved" else "anaphor"
+        out.append(Mention(doc_id, start, start + len(first.text), a.text, a.cls, source,
                            a.gazetteer_key, sent_base + i))
     return out
 
