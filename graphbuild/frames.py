@@ -110,6 +110,8 @@ def load_frames() -> tuple[Frame, ...]:
         if not (raw.get("verbs") or raw.get("nouns")):
             raise ResourceError(f"{where}: needs verbs or nouns")
         requires = raw.get("requires")
+        if any(f.id == raw.get("id") for f in frames):
+            raise ResourceError(f"{where}: a second frame with this id")
         frames.append(Frame(
             id=raw.get("id", f"{predicate}-{n}"), predicate=predicate,
             verbs=_words(raw.get("verbs", []), where), nouns=_words(raw.get("nouns", []), where),
@@ -525,6 +527,7 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
         for y in _listed_with(sent.doc[i], inside):
             for idx, _ in at.get(y.i, []):
                 list_of[idx] = list_of[at[i][0][0]]
+    possible = _possible_frames(sent, mentions)
     seen = set()
     for t in sent:
         verb = _is_verb(t)
@@ -540,6 +543,8 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
         if options and not asserted(t):
             continue  # "did not buy", "never owned", "might acquire"
         for frame, words in options:
+            if frame.id not in possible:
+                continue
             ok, extra = _trigger_matches(t, words, verb)
             if not ok:
                 continue
@@ -565,6 +570,25 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
                 seen.add(key)
                 yield (s, frame.predicate, o, f"frame:{frame.id}", frame.confidence,
                        frame.inspects, t.i)
+
+
+def _possible_frames(sent: Span, mentions) -> frozenset[str]:
+    """The frames a sentence could give a fact for: some mention fits each role's classes,
+    and a word the frame requires is in the sentence (checked once, not per trigger)."""
+    ancestors = class_ancestors()
+    present = frozenset().union(*(ancestors.get(cls, frozenset({cls}))
+                                  for _, _, _, cls in mentions))
+    words = {x.lower_ for x in sent} | {lemma(x) for x in sent}
+    text = f" {' '.join(x.lower_ for x in sent)} "
+    out = set()
+    for f in load_frames():
+        if not (f.subject_classes & present) or not (f.pairwise or f.object_classes & present):
+            continue
+        if f.requires and not (f.requires & words) and not any(
+                " " in w and f" {w} " in text for w in f.requires):
+            continue
+        out.add(f.id)
+    return frozenset(out)
 
 
 def _says(t: Token, words: frozenset[str]) -> bool:
