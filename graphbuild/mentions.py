@@ -42,6 +42,20 @@ def _titles() -> frozenset[str]:
     return frozenset(w.lower().rstrip(".") for w in words)
 
 
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    lex = load_yaml("lexicon.yaml")
+    return frozenset(w.lower() for w in (lex.get("common_name_words") or [])) | _titles() | {
+        w.lower() for w in lex["generic_last_words"]}
+
+
+def _distinctive(words: list[str]) -> bool:
+    """Whether the words before a generic last word name something: two or more, one of
+    them no common word of the trade."""
+    return len(words) >= 2 and any(w[:1].isupper() and w.lower() not in _common_words()
+                                   for w in words)
+
+
 def is_title(name: str) -> bool:
     """'Rt Hon', 'National Chair', 'Deputy Chief Executive': role words and honorifics only."""
     words = [w.strip(".,'’") for w in name.split()]
@@ -79,8 +93,10 @@ def acceptable_name(name: str, cls: str) -> bool:
     words = name.split()
     if words[-1].lower() in {"&", "and", "of", "the", "greater", "for"}:
         return False  # a name cut short: "Cheshire & Greater"
-    if words[-1].lower() in generic_last and cls not in ("Document", "Intervention"):
-        return False  # a title-cased common noun phrase
+    if words[-1].lower() in generic_last and cls not in ("Document", "Intervention") \
+            and not _distinctive(words[:-1]):
+        return False  # a title-cased common noun phrase ("Corporate Services"), not
+        # "Pennine Rehabilitation Services"
     if "," in name and cls != "Place":
         return False  # a list, not a name
     if any(p.match(name) for p in redactions):
@@ -138,7 +154,7 @@ def _context_rules():
     for rule in oc.get("suffixes") or []:
         for w in rule["words"]:
             suffixes[w] = rule["class"]
-    suffix_re = re.compile(rf"(?P<name>{_CAP}(?:\s+(?:{_LINK}\s+)*{_CAP})*?\s+(?:"
+    suffix_re = re.compile(rf"(?P<name>{_CAP}(?:(?<![a-z]\.)\s+(?:{_LINK}\s+)*{_CAP})*?\s+(?:"
                            + "|".join(re.escape(w) for w in sorted(suffixes, key=len, reverse=True))
                            + r"))(?![\w-])")
     tags = {str(k): str(v) for k, v in (lex.get("party_tags") or {}).items()}
@@ -157,7 +173,12 @@ def _context_rules():
     if named:  # "the Southern Pathways consortium": the name stands before its head
         before = re.compile(before.pattern + rf"|\b(?i:{dets})\s+(?P<name2>{_NAME})\s+"
                             rf"(?P<head2>{named})(?![\w-])")
-    return heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re
+    prisons = "|".join(re.escape(p).replace(r"\ ", r"\s+")
+                       for p in sorted(lex.get("prison_prefixes") or [], key=len, reverse=True))
+    prison_re = re.compile(rf"\b(?:{prisons})\s+{_CAP}(?:(?<![a-z]\.)\s+{_CAP})*") \
+        if prisons else None
+    return (heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re,
+            prison_re)
 
 
 def _headline(sent) -> bool:
@@ -214,8 +235,8 @@ def typed_by_context(sdoc) -> list[Typed]:
     """Names whose class the sentence states: 'the charity X', 'X, a social enterprise',
     'X Ltd', a known company's subsidiary ('Serco Geografix'), a member's constituency and
     party in a parliamentary report ('Jane Smith (Anytown North) (Lab)')."""
-    heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re = \
-        _context_rules()
+    (heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re,
+     prison_re) = _context_rules()
     gaz = load_gazetteer()
     text = sdoc.text
     out: list[Typed] = []
@@ -295,6 +316,12 @@ def typed_by_context(sdoc) -> list[Typed]:
             out.append(Typed(start, m.end(), name, known.cls, known.name))
         elif _acceptable_context_name(name) and not in_headline(start):
             out.append(Typed(start, m.end(), name, cls))
+    # A prison is named with its town: "HMP Leeds" is the prison, not the town.
+    for m in prison_re.finditer(text) if prison_re else ():
+        name = m.group().rstrip(".,;:")
+        known = gaz.lookup(name)
+        out.append(Typed(m.start(), m.start() + len(name), name,
+                         known.cls if known else "Organisation", known.name if known else None))
     # Longest first; overlapping finds keep the longer one.
     out.sort(key=lambda t: (-(t.end - t.start), t.start))
     chosen: list[Typed] = []
