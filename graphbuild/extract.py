@@ -430,7 +430,7 @@ def _named_intervention_regex() -> re.Pattern:
     # "the Becoming Respectful programme"; "an Enhanced Support Service" (an indefinite
     # article: "the Probation Service" names an organisation)
     return re.compile(rf"\b(?:(?:the|a|an|its|their|our|this)\s+[‘'“\"]?(?P<name>{word}"
-                      rf"(?:\s+(?:and|of|for|to|&|{word}))*?\s+{word})[’'”\"]?\s+"
+                      rf"(?:(?:\s+(?:and|of|for|to|&|{word}))*?\s+{word})?)[’'”\"]?\s+"
                       rf"(?:{lower})|(?:a|an)\s+(?P<whole>{word}(?:\s+(?:and|&|{word}))*?"
                       rf"\s+{word}\s+(?:{upper})))\b")
 
@@ -439,21 +439,26 @@ def _named_interventions(text: str, offset: int, doc_id: str, sent_base: int,
                          found: list[Mention], sentences: ChunkSentences) -> list[Mention]:
     """Title-cased words before "programme", "service", "course"...: an intervention's name.
 
-    Two words at least, none of them already a mention (a place, an organisation) or a word
-    that is never a name, so "the London service" or "the Probation service" stay out.
+    None of the words may already be a known mention (a place, an organisation) or a word
+    that is never a name, so "the London service" or "the Probation service" stay out; a
+    guess of the statistical model ("Pathways" taken for an organisation) gives way, and is
+    removed from `found`.
     """
-    taken = [(m.start - offset, m.end - offset) for m in found]
+    taken = [(m.start - offset, m.end - offset, m) for m in found]
     out = []
     for hit in _named_intervention_regex().finditer(text):
         group = "name" if hit["name"] else "whole"
         start, end = hit.span(group)
         name = hit[group]
-        if any(s < end and start < e for s, e in taken) or not acceptable_name(name,
-                                                                                "Intervention"):
+        overlapping = [m for s, e, m in taken if s < end and start < e]
+        if any(m.source not in ("weak", "ner") or m.cls != "Organisation" for m in overlapping) \
+                or not acceptable_name(name, "Intervention"):
             continue
         words = name.split()[:-1] if group == "whole" else name.split()  # the head is generic
         if any(is_never_a_name(w) for w in words):
             continue
+        for m in overlapping:
+            found.remove(m)
         out.append(Mention(doc_id, offset + start, offset + end, name, "Intervention", "ner",
                            None, sent_base + sentences.index_at(start)))
     return out
