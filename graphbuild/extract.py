@@ -465,6 +465,8 @@ def _named_interventions(text: str, offset: int, doc_id: str, sent_base: int,
 
 
 _PRONOUN = re.compile(r"^(?:It|Its|They|Their)$")
+# What a sentence-opening 'It' may stand for: never a person or a place.
+_IT_CLASSES = ("Organisation", "Policy", "Intervention", "Tool", "Document")
 # "It was good to meet ...", "It is clear that ...": an 'it' that refers to nothing.
 _EXPLETIVE_IT = re.compile(r"It(?: is|'s|’s| was| has been| seems| seemed| will be| would be)"
                            r"(?: \w+){1,3}? (?:to|that)\b")
@@ -472,9 +474,9 @@ _EXPLETIVE_IT = re.compile(r"It(?: is|'s|’s| was| has been| seems| seemed| wil
 
 def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
                       sentences: ChunkSentences) -> list[Mention]:
-    """A sentence opening with 'It'/'Its' refers to the organisation that is the subject of
-    the previous sentence; when that subject is no organisation named ("The think tank
-    argues that the Ministry ..."), to nothing."""
+    """A sentence opening with 'It'/'Its' refers to the organisation (or policy, programme,
+    report) that is the subject of the previous sentence; when that subject names none ("The
+    think tank argues that the Ministry ..."), to nothing."""
     out: list[Mention] = []
     sents = sentences.spans
     for i, sent in enumerate(sents[1:], 1):
@@ -483,15 +485,15 @@ def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
             continue
         root = sents[i - 1].root
         # the subject; of a passive whose subject is no organisation, the doer
-        phrases = [c for c in root.children if c.dep_ in _SUBJECT_DEPS] + [
+        phrases = [c for c in root.children if c.dep_ in _SUBJECT_DEPS + ("csubj",)] + [
             p for c in root.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
         orgs = []
         for phrase in phrases:
             start, end = offset + phrase.left_edge.idx, offset + phrase.right_edge.idx + len(
                 phrase.right_edge)
             orgs = [m for m in found + out if start <= m.start < end
-                    and is_a(m.cls, "Organisation")]
-            if orgs or phrase.dep_ == "nsubj":
+                    and any(is_a(m.cls, c) for c in _IT_CLASSES)]
+            if orgs or phrase.dep_ in ("nsubj", "csubj"):
                 break
         if not orgs:
             continue
