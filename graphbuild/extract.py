@@ -324,6 +324,12 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             elif turn is not None and s_start <= turn[1] < s_end:
                 found_facts += [(*f, None) for f in quoted_verdicts(
                     sent, turn[0], [x for x in named if x[1] > turn[1]], offset)]
+            elif not opening and not any(is_a(cls, "Organisation") or is_a(cls, "Person")
+                                         for _, _, _, cls in named):
+                # the writer's own verdict on a policy, in an organisation's own text
+                found_facts += [(AUTHOR, p, o, "frame:author-verdict", 0.55, False, None)
+                                for _, p, o, *_ in quoted_verdicts(sent, -1, named, offset)
+                                if not is_a(result.mentions[o].cls, "Organisation")]
             found_facts += [(person, predicate, org, "role-title", 0.85, False, None)
                             for person, predicate, org in match_roles(slotted)]
             periods: dict[tuple, Validity | None] = {}
@@ -342,10 +348,36 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                         when.valid_from, when.valid_until, when.start, when.end))
         sent_base += len(sentences.spans)
     title_end = doc.text.find("\n")
-    author = _resolve_anaphors(result, salience,
-                               title_end if title_end >= 0 else len(doc.text), described)
-    _resolve_implied_subjects(result, salience, comments_start(doc.text), author)
+    title_end = title_end if title_end >= 0 else len(doc.text)
+    # the text speaks as "we", for an organisation its title names or it opens by describing
+    # (not one a blog merely talks about most)
+    own_voice = any(m.source == "unresolved" and m.text.lower() in _FIRST_PERSON
+                    for m in result.mentions) and (described is not None or any(
+                        m.start < title_end and m.source in ("gazetteer", "ner")
+                        and is_a(m.cls, "Organisation") for m in result.mentions))
+    author = _resolve_anaphors(result, salience, title_end, described)
+    _resolve_implied_subjects(result, salience, comments_start(doc.text),
+                              author, own_voice)
+    result.candidates += _spoken_for(result)
     return result
+
+
+def _spoken_for(result: DocExtraction) -> list[RelationCandidate]:
+    """A head of an organisation who gives a verdict in their own words speaks for it ("Napo
+    General Secretary Ian Lawrence said: 'TR was a disaster'"): the verdict is the
+    organisation's too."""
+    def key(ref):
+        if isinstance(ref, str):
+            return ref.split(":", 1)[1]
+        m = result.mentions[ref]
+        return m.gazetteer_key or m.text
+    heads: dict[str, list] = {}
+    for c in result.candidates:
+        if c.predicate == "leads":
+            heads.setdefault(key(c.subject), []).append(c.object)
+    return [replace(c, subject=org, extractor="inferred:spoken-for")
+            for c in result.candidates if c.extractor == "frame:quoted-verdict"
+            for org in heads.get(key(c.subject), [])]
 
 
 def _salient_provider(salience: _Salience, cls: str) -> SalientEntity | None:
@@ -370,15 +402,34 @@ def comments_start(text: str) -> int:
     return hit.start() if hit else len(text)
 
 
+AUTHOR = "author:"  # a candidate's subject: the organisation whose text it is
+
+
+def _author_reference(result: DocExtraction, author: SalientEntity | None) -> str | int | None:
+    """The writer as a candidate's end: its gazetteer name, or a mention of it."""
+    if author is None:
+        return None
+    if author.gazetteer_key:
+        return f"gaz:{author.gazetteer_key}"
+    return next((i for i, m in enumerate(result.mentions)
+                 if (m.gazetteer_key or m.text) == author.name), None)
+
+
 def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_end: int,
-                              author: SalientEntity | None) -> None:
+                              author: SalientEntity | None, own_voice: bool) -> None:
     """`salient:Class` subjects become the entity of that class the whole document is about,
     in the document's own text; in readers' comments, and in the text of another
-    organisation ('we' a charity that names a provider once), they are dropped. A
+    organisation ('we' a charity that names a provider once), they are dropped. The writer's
+    own verdicts (`author:`) go to the organisation whose text it is, when it speaks as 'we'. A
     `salient:Class` object (a bare role title) is the entity of that class most named up to
     its sentence."""
     resolved = []
     for c in result.candidates:
+        if c.subject == AUTHOR:  # the writer's verdict: theirs only in their own voice
+            writer = _author_reference(result, author) if own_voice else None
+            if writer is None or c.sent_start >= body_end:
+                continue
+            c = replace(c, subject=writer)
         if isinstance(c.subject, str) and c.subject.startswith("salient:"):
             if c.sent_start >= body_end:
                 continue

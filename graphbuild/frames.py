@@ -600,6 +600,8 @@ def _says(t: Token, words: frozenset[str]) -> bool:
     return any(" " in w and f" {w} " in f" {text} " for w in words)
 
 
+SPOKESPEOPLE = {"representative", "spokesperson", "spokesman", "spokeswoman", "official",
+                "source", "statement", "insider"}  # who speak for an organisation
 HEDGING_MODALS = {"could", "might", "may", "would", "should"}
 ORGANISATION = frozenset({"Organisation"})
 
@@ -677,7 +679,13 @@ def speaker(sent: Span, offset: int, mentions) -> int | None:
     speakers = frozenset({"Person", "Organisation"})
     for t in sent:
         if _is_verb(t) and lemma(t) in verbs:
-            found = _fillers(_verb_agent(t), at, inside, speakers)
+            agents = _verb_agent(t)
+            # "a spokesperson for X said", "a Napo representative said"
+            agents += [p for a in agents if a.i not in inside and lemma(a) in SPOKESPEOPLE
+                       for p in _step(a, "prep:of", False) + _step(a, "prep:for", False)
+                       + _step(a, "prep:from", False) + _step(a, "prep:at", False)
+                       + _children(a, {"poss", "compound"})]
+            found = _fillers(agents, at, inside, speakers)
             if found:
                 return found[0]
     return None

@@ -250,3 +250,23 @@ def test_a_person_who_leads_is_not_also_listed_as_a_member(tmp_path):
         "SELECT ?p WHERE { ?a rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o . "
         "FILTER(STRENDS(STR(?s), 'ian-lawrence') && STRENDS(STR(?o), '/napo')) }")}
     assert "leads" in asked and "memberOf" not in asked, asked
+
+
+def test_an_organisations_own_verdict_is_its_criticism(nlp):
+    text = ("Hartfield Trust annual review\nHartfield Trust is a charity that supports women "
+            "leaving prison. We saw the effects at first hand. The Dynamic Framework has failed "
+            "small charities.")
+    assert ("Hartfield Trust", "criticises", "Dynamic Framework") in facts(nlp, text)
+    # a blog that never names itself speaks for no organisation
+    text = ("A week on the patch\nWe had another inspection this week. Transforming "
+            "Rehabilitation has failed. Essex CRC is short of staff.")
+    assert not {f for f in facts(nlp, text) if f[1] == "criticises"}
+
+
+def test_a_head_who_gives_a_verdict_speaks_for_the_organisation(nlp):
+    found = facts(nlp, 'Napo General Secretary Ian Lawrence said: "Transforming Rehabilitation '
+                       'was a disaster."')
+    assert {("Ian Lawrence", "criticises", "Transforming Rehabilitation"),
+            ("Napo", "criticises", "Transforming Rehabilitation")} <= found, found
+    found = facts(nlp, 'A spokesperson for Unison said: "The Dynamic Framework has failed."')
+    assert ("UNISON", "criticises", "Dynamic Framework") in found, found
