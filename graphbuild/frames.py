@@ -29,7 +29,8 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 # consortium", "Interserve, the support-services group", "A, B and C".
 SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
-         "modifier", "where", "subject", "complement", "according", "within", "report"}
+         "modifier", "where", "subject", "complement", "according", "within", "report",
+         "described"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
@@ -60,6 +61,7 @@ class Frame:
     confidence: float
     inspects: bool  # a reportAbout whose publisher also inspects the object
     unless_modified_by: frozenset[str]  # "branch chair" is no head of the union
+    subject_alone: bool  # the subject's own mention, not its list ("A in X, B in Y")
 
 
 def _words(triggers, where: str) -> tuple[tuple[str, ...], ...]:
@@ -122,7 +124,8 @@ def load_frames() -> tuple[Frame, ...]:
             requires=frozenset(verdicts if requires == "verdict" else requires or ()),
             pairwise=bool(raw.get("pairwise")), confidence=float(raw.get("confidence", 0.7)),
             inspects=bool(raw.get("inspects")),
-            unless_modified_by=frozenset(w.lower() for w in raw.get("unless_modified_by", ()))))
+            unless_modified_by=frozenset(w.lower() for w in raw.get("unless_modified_by", ())),
+            subject_alone=bool(raw.get("subject_alone"))))
     return tuple(frames)
 
 
@@ -285,10 +288,11 @@ def _partitive_whole(n: Token) -> Token | None:
     return None
 
 
-def _places_within(v: Token) -> list[Token]:
+def _places_within(v: Token, own_only: bool = False) -> list[Token]:
     """The objects of "in"/"across"/"throughout" anywhere in a verb's own clause, through
     its objects and non-finite clauses ("awarded money to support women leaving prison in
-    Swansea"), but not through a clause with a subject of its own."""
+    Swansea"), but not through a clause with a subject of its own; `own_only`: nor through
+    the other members of a list ("A in X and B in Y")."""
     out, todo = [], [v]
     while todo:
         x = todo.pop()
@@ -297,6 +301,8 @@ def _places_within(v: Token) -> list[Token]:
                     c, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)):
                 continue  # another clause, another doer ("an area that stretches to X" is
                 # still the area)
+            if own_only and c.dep_ == "conj" and not _is_verb(c):
+                continue
             if c.dep_ == "pobj" and x.lower_ in ("in", "across", "throughout"):
                 out.append(c)
             todo.append(c)
@@ -389,6 +395,10 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _according_to(t)
     if step == "within":
         return _places_within(t)
+    if step == "described":  # "Napo, the union for probation staff in England and Wales"
+        return [p for c in t.children if c.dep_ in ("appos", "relcl")
+                or c.dep_ == "acl" and not _passive(c)  # not "centres run by X in Y"
+                for p in _places_within(c, own_only=True)]
     if step == "report":  # only a report, review, study ... ("the report found that ...")
         return [t] if lemma(t) in _report_nouns() or t.lower_ in _report_nouns() else []
     if step == "attr":  # "its members were X, Y" (at times parsed as an adjective)
@@ -412,8 +422,9 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
 
 
 def _role_fillers(trigger: Token, paths, verb: bool, extra: list[Token], at, inside,
-                  allowed: frozenset[str]) -> list[int]:
-    """The mentions that fill a role: every path's, a fallback path's only if none before."""
+                  allowed: frozenset[str], alone: bool = False) -> list[int]:
+    """The mentions that fill a role: every path's, a fallback path's only if none before;
+    `alone`: the mention itself, not the list it is in."""
     found: list[int] = []
     for path in paths:
         if path[0] == "?":
@@ -421,8 +432,7 @@ def _role_fillers(trigger: Token, paths, verb: bool, extra: list[Token], at, ins
                 continue
             path = path[1:]
         found += [i for i in _fillers(_role_tokens(trigger, (path,), verb, extra, inside), at,
-                                      inside,
-                                      allowed) if i not in found]
+                                      inside, allowed, alone) if i not in found]
     return found
 
 
@@ -554,7 +564,7 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
                     c.lower_ in frame.unless_modified_by for c in t.lefts):
                 continue
             subjects = _role_fillers(t, frame.subject, verb, extra, at, inside,
-                                     frame.subject_classes)
+                                     frame.subject_classes, frame.subject_alone)
             if frame.pairwise:
                 pairs = [(a, b) for a in subjects for b in subjects if a < b]
             else:
@@ -633,6 +643,8 @@ def asserted(t: Token) -> bool:
         if verb is t and verb.dep_ == "xcomp" and lemma(verb.head) in _unrealised():
             return False  # "failed to implement", "plans to buy" (not "plans to close its
             # office in X": the office is there)
+        if verb.dep_ == "ccomp" and lemma(verb.head) in _unrealised():
+            return False  # "we recommend that the Ministry work with ..."
         # a copula's or auxiliary chain's own verb: "is not the owner", "was not bought"
         verb = verb.head if verb.dep_ in ("xcomp", "conj", "aux", "auxpass") and \
             verb.head.i != verb.i and _is_verb(verb.head) else None
@@ -772,11 +784,14 @@ def _list_run(t: Token, inside, need_join: bool) -> list[Token]:
     return out if (joined or not need_join) and not description else []
 
 
-def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str]) -> list[int]:
+def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str],
+             alone: bool = False) -> list[int]:
     out: list[int] = []
     for t in tokens:
         t = _antecedent(t)
-        for x in _same_thing(t) + _listed_after(t, inside) + _listed_with(t, inside):
+        group = [t] if alone else (_same_thing(t) + _listed_after(t, inside)
+                                   + _listed_with(t, inside))
+        for x in group:
             for idx, cls in at.get(x.i, []) or (inside.get(x.i, []) if x.i == t.i else []):
                 if idx not in out and _classes_ok(cls, allowed):
                     out.append(idx)
