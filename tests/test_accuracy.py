@@ -24,20 +24,26 @@ def _score(shared_dir: Path, graph: Path, gold: Path, corpus: Path) -> dict:
     return card
 
 
+# Relations F1 on the seeds: 0.722 at the start of the second session on issue 12, 0.750 at
+# its end (2026-11-30); the floor keeps the gain.
+SEED_RELATIONS_F1 = 0.74
+
+
 def test_sample_graph_meets_accuracy_targets(sample_graph_path, shared_dir):
     card = _score(shared_dir, sample_graph_path, shared_dir / "gold", SAMPLE_CORPUS)
     assert card["evidence_coverage"] == 1.0
     assert card["duplicates"] <= 1
     assert card["entities"]["f1"] >= 0.92
-    assert card["relations"]["f1"] >= 0.70
+    assert card["relations"]["f1"] >= SEED_RELATIONS_F1
     assert card["relations"]["precision"] >= 0.85
 
 
 # The second development set (issue 12): its targets, entities F1 >= 0.90 and relations
 # F1 >= 0.65 with relation precision >= 0.85, met on 2026-11-30 (entities F1 0.991,
-# relations F1 0.659, precision 0.919, no duplicate).
+# relations F1 0.659, precision 0.919, no duplicate); relations F1 0.765 at the end of the
+# second session, so the floor is raised to keep the gain.
 DEV2_ENTITIES_F1 = 0.95
-DEV2_RELATIONS_F1 = 0.65
+DEV2_RELATIONS_F1 = 0.75
 DEV2_RELATIONS_PRECISION = 0.85
 DEV2_DUPLICATES = 0
 

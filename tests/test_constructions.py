@@ -44,9 +44,10 @@ from graphbuild.gazetteer import load_gazetteer
 from graphbuild.namespaces import PKO, PROV
 
 # Overall recall of the catalogue must not fall below this. It was 0.658 when the catalogue
-# was written and 0.818 with the dependency frames (2026-11-30, main at 095775b), rounded
-# down to 0.05. Raise it as the extraction improves, so that a gain once made is kept.
-RECALL_FLOOR = 0.80
+# was written and 0.818 with the dependency frames (2026-11-30, main at 095775b), and 0.880
+# over 276 entries at the end of the second session, rounded down to 0.05. Raise it as the
+# extraction improves, so that a gain once made is kept.
+RECALL_FLOOR = 0.85
 # Overall precision (tp / (tp + fp)) over the whole catalogue: the target for relations.
 PRECISION_FLOOR = 0.85
 # Forbidden triples (reversed direction, wrong pairing in a list, a place as an organisation,
