@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
-from .frames import match_frames, quote_open_after, quoted_verdicts, speaker
+from .frames import (frame_classes_ok, frames_by_id, match_frames, quote_open_after,
+                     quoted_verdicts, speaker)
 from .gazetteer import load_gazetteer
 from .mentions import acceptable_name, is_never_a_name, mentions_from_doc
 from .names import acronym_of, fold
@@ -54,6 +55,13 @@ def _anaphors():
     return out
 
 
+@lru_cache(maxsize=1)
+def _description_nouns() -> frozenset[str]:
+    """The nouns of the definite descriptions ("the partnership" → partnership)."""
+    return frozenset(a["phrase"].split()[-1].lower() for a in
+                     load_yaml("lexicon.yaml").get("anaphors") or [] if not a.get("entity"))
+
+
 class SalientEntity(NamedTuple):
     name: str
     cls: str
@@ -69,6 +77,7 @@ class _Salience:
         self.last: dict[tuple[str, str], int] = {}
         self.first: dict[tuple[str, str], int] = {}  # where it is first named
         self.names: dict[tuple[str, str], str] = {}
+        self.described: dict[tuple[str, str], set[str]] = {}  # "X is a partnership"
 
     def add(self, m: Mention, order: int) -> None:
         key = (m.gazetteer_key or fold(m.text), m.cls)
@@ -77,10 +86,35 @@ class _Salience:
         self.first.setdefault(key, m.start)
         self.names.setdefault(key, m.gazetteer_key or m.text)
 
-    def best(self, cls: str, *keywords: str, before: int | None = None) -> SalientEntity | None:
-        """The most mentioned entity of `cls`, among those with one of `keywords` in a name;
-        with `before`, among those named before that offset when there are any (a
-        description points back: "PeoplePlus ... The company is owned by Staffline")."""
+    def describe(self, sdoc, offset: int, found: list[Mention]) -> None:
+        """Note the nouns the text describes names with: "Purple Futures is a partnership
+        led by ...", "Napo, the probation union," (so that "the partnership" and "the union"
+        find them)."""
+        nouns = _description_nouns()
+        for t in sdoc:
+            if lemma(t) not in nouns:
+                continue
+            if t.dep_ == "attr" and lemma(t.head) == "be":
+                named = [c for c in t.head.children if c.dep_ in _SUBJECT_DEPS]
+            elif t.dep_ == "appos":
+                named = [t.head]
+            else:
+                continue
+            for x in named:
+                start, end = offset + x.left_edge.idx, offset + x.right_edge.idx + len(
+                    x.right_edge)
+                for m in found:
+                    if start <= m.start < end and m.source in ("gazetteer", "ner"):
+                        key = (m.gazetteer_key or fold(m.text), m.cls)
+                        self.described.setdefault(key, set()).add(lemma(t))
+
+    def best(self, cls: str, *keywords: str, before: int | None = None,
+             noun: str | None = None) -> SalientEntity | None:
+        """The most mentioned entity of `cls`, among those with one of `keywords` in a name
+        (else among those the text described with `noun`: "Purple Futures is a
+        partnership ... The partnership ran"); with `before`, among those named before that
+        offset when there are any (a description points back: "PeoplePlus ... The company
+        is owned by Staffline")."""
         options = []
         for (key, c), n in self.counts.items():
             if not is_a(c, cls):
@@ -91,7 +125,17 @@ class _Salience:
                 forms = [name, *(entry.aliases if entry else ())]
                 if not any(k in f for k in keywords for f in forms):
                     continue
-            options.append((n, self.last[(key, c)], name, c, self.first[(key, c)]))
+            options.append((key, c))
+        if not options and noun is not None:  # none named so: one the text described so
+            options = [(k, c) for (k, c), nouns in self.described.items()
+                       if noun in nouns and is_a(c, cls)]
+        return self._best_of(options, before)
+
+    def _best_of(self, keys: list[tuple[str, str]], before: int | None) -> SalientEntity | None:
+        """The most mentioned (then latest) of these entities, among those named before
+        `before` when there are any."""
+        options = [(self.counts[k], self.last[k], self.names[k], k[1], self.first[k])
+                   for k in keys if k in self.counts]
         if before is not None:
             options = [o for o in options if o[4] < before] or options
         if not options:
@@ -239,7 +283,9 @@ def _resolve_anaphors(result: DocExtraction, salience: _Salience, title_end: int
         else:
             keyword = next((k for regex, target, k in specs
                             if target == m.cls and regex.fullmatch(m.text)), None)
-            target = salience.best(m.cls, *([keyword] if keyword else []), before=m.start)
+            noun = m.text.split()[-1].lower()  # "the partnership": one described as one
+            target = salience.best(m.cls, *([keyword] if keyword else []), before=m.start,
+                                   noun=noun if noun in _description_nouns() else None)
         if target is not None:
             name, cls, gaz, _ = target
             result.mentions[i] = Mention(m.doc_id, m.start, m.end, name, cls, "anaphor", gaz,
@@ -263,6 +309,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         taken = [(m.start - offset, m.end - offset) for m in found]
         for m in found:
             salience.add(m, len(result.mentions))
+        salience.describe(sdoc, offset, found)
         found += _anaphor_mentions(text, offset, doc.doc_id, sent_base, taken, sentences)
         found += _pronoun_mentions(offset, doc.doc_id, sent_base, found, sentences)
         pronouns = _inner_pronoun_mentions(sdoc, offset, doc.doc_id, sent_base,
@@ -312,7 +359,10 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             if sent.text.rstrip().endswith("?"):
                 continue  # a question states no fact
             found_facts = [(*f, None) for f in match_sentence(slotted, actors)]
-            found_facts += match_frames(sent, offset, in_sent)
+            # a description still to be resolved may turn out any kind of its class
+            found_facts += match_frames(sent, offset, [
+                (i, a, b, f"?{cls}" if result.mentions[i].source == "unresolved" else cls)
+                for i, a, b, cls in in_sent])
             named = [x for x in in_sent if x[1] not in frame_only]  # quoted targets: no pronouns
             if quoted_by is not None:
                 found_facts += [(*f, None) for f in quoted_verdicts(sent, quoted_by, named,
@@ -358,8 +408,20 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     author = _resolve_anaphors(result, salience, title_end, described)
     _resolve_implied_subjects(result, salience, comments_start(doc.text),
                               author, own_voice)
+    result.candidates = [c for c in result.candidates if _fits_its_frame(result, c)]
     result.candidates += _spoken_for(result)
     return result
+
+
+def _fits_its_frame(result: DocExtraction, c: RelationCandidate) -> bool:
+    """Whether a frame's fact still fits the frame's classes once its descriptions are
+    resolved ("the partnership ran X": a partnership that is a company runs a CRC)."""
+    frame = frames_by_id().get(c.extractor[6:]) if c.extractor.startswith("frame:") else None
+    if frame is None:
+        return True
+    return all(not isinstance(ref, int) or frame_classes_ok(result.mentions[ref].cls, allowed)
+               for ref, allowed in ((c.subject, frame.subject_classes),
+                                    (c.object, frame.object_classes)))
 
 
 def _spoken_for(result: DocExtraction) -> list[RelationCandidate]:

@@ -518,8 +518,26 @@ def _governing_verb(t: Token) -> Token | None:
 
 
 def _classes_ok(cls: str, allowed: frozenset[str]) -> bool:
+    """Whether a mention's class fits a role; "?Organisation" (a description still to be
+    resolved) fits any role some kind of organisation fits, checked again once resolved."""
+    if cls.startswith("?"):
+        return any(_classes_ok(c, allowed) for c in _kinds_of(cls[1:]))
     ancestors = class_ancestors().get(cls, frozenset({cls}))
     return bool(ancestors & allowed) and not any("!" + a in allowed for a in ancestors)
+
+
+frame_classes_ok = _classes_ok
+
+
+@lru_cache(maxsize=None)
+def _kinds_of(cls: str) -> tuple[str, ...]:
+    """A class and its sub-classes."""
+    return tuple(c for c, ancestors in class_ancestors().items() if cls in ancestors) or (cls,)
+
+
+@lru_cache(maxsize=1)
+def frames_by_id() -> dict[str, Frame]:
+    return {f.id: f for f in load_frames()}
 
 
 def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, str]]
@@ -586,8 +604,9 @@ def _possible_frames(sent: Span, mentions) -> frozenset[str]:
     """The frames a sentence could give a fact for: some mention fits each role's classes,
     and a word the frame requires is in the sentence (checked once, not per trigger)."""
     ancestors = class_ancestors()
-    present = frozenset().union(*(ancestors.get(cls, frozenset({cls}))
-                                  for _, _, _, cls in mentions))
+    present = frozenset().union(*(ancestors.get(c, frozenset({c})) for _, _, _, cls in mentions
+                                  for c in (_kinds_of(cls[1:]) if cls.startswith("?")
+                                            else (cls,))))
     words = {x.lower_ for x in sent} | {lemma(x) for x in sent}
     text = f" {' '.join(x.lower_ for x in sent)} "
     out = set()

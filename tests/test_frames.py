@@ -270,3 +270,10 @@ def test_a_head_who_gives_a_verdict_speaks_for_the_organisation(nlp):
             ("Napo", "criticises", "Transforming Rehabilitation")} <= found, found
     found = facts(nlp, 'A spokesperson for Unison said: "The Dynamic Framework has failed."')
     assert ("UNISON", "criticises", "Dynamic Framework") in found, found
+
+
+def test_a_description_finds_the_name_the_text_described_with_it(nlp):
+    found = facts(nlp, "Purple Futures is a partnership led by the outsourcing company "
+                       "Interserve. The partnership ran Merseyside CRC and West Yorkshire CRC.")
+    assert {("Purple Futures", "owns", "Merseyside CRC"),
+            ("Purple Futures", "owns", "West Yorkshire CRC")} <= found, found
