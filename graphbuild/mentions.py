@@ -322,10 +322,15 @@ def typed_by_context(sdoc) -> list[Typed]:
         known = gaz.lookup(name)
         out.append(Typed(m.start(), m.start() + len(name), name,
                          known.cls if known else "Organisation", known.name if known else None))
-    # Longest first; overlapping finds keep the longer one.
+    # Longest first; overlapping finds keep the longer one; a part of a gazetteer name is no
+    # name ("Trades Union" of "Trades Union Congress").
+    known_spans = [(e.start_char, e.end_char) for e in sdoc.ents
+                   if e.label_.startswith(RULER_LABEL_PREFIX)]
     out.sort(key=lambda t: (-(t.end - t.start), t.start))
     chosen: list[Typed] = []
     for t in out:
+        if any(s <= t.start and t.end <= e and e - s > t.end - t.start for s, e in known_spans):
+            continue
         if all(t.end <= c.start or c.end <= t.start for c in chosen):
             chosen.append(t)
     return sorted(chosen)
