@@ -45,9 +45,9 @@ def _anaphors():
                  else f"[{phrase[0].upper()}{phrase[0].lower()}]")
         body = re.escape(phrase[1:] if first else phrase)
         if modifiers and first and phrase.lower().startswith(("the ", "this ")) \
-                and not a.get("entity"):  # "the new service", "the troubled CRC"
+                and not a.get("entity"):  # "the new service", "the Leeds-based charity"
             det, noun = body.split(r"\ ", 1)
-            body = rf"{det}(?:\ (?:{modifiers}))?\ {noun}"
+            body = rf"{det}(?:\ (?:{modifiers}|[A-Z][\w]+-based))?\ {noun}"
         after = f"(?<={a['after']})" if a.get("after") else ""
         target = a.get("entity") or a["class"]
         out.append((re.compile(rf"(?<![\w-]){after}{first}{body}(?![\w-])"), target,
@@ -161,8 +161,9 @@ def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
     for regex, target, _ in _anaphors():
         entry = load_gazetteer().by_name.get(target)
         for m in regex.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e in taken):
-                continue
+            noun_start = m.end() - len(m.group().split()[-1])
+            if any(s < m.end() and m.start() < e and e > noun_start for s, e in taken):
+                continue  # a name, not a description (a place in "the Leeds-based" is fine)
             if not entry and _NAME_FOLLOWS.match(text, m.end()):
                 continue  # "the charity Nacro": a description of the name that follows
             sent = sent_base + sentences.index_at(m.start())
@@ -667,9 +668,14 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
                     and not (m.source == "unresolved" and m.text.endswith("s"))]
             subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset)
                         and not _same_clause_subject(sdoc, t, m.start - offset, m.end - offset)]
-            # a subject first; else the only organisation named in reach
-            options = subjects or (near if len({m.gazetteer_key or m.text for m in near}) == 1
-                                   else [])
+            # the object of the verb it shares a subject with ("bought A4e and renamed it");
+            # else a subject; else the only organisation named in reach
+            parallel = _parallel_object(t)
+            same_object = [m for m in near if parallel is not None
+                           and parallel.left_edge.idx <= m.start - offset
+                           < parallel.right_edge.idx + len(parallel.right_edge)]
+            options = same_object or subjects or (
+                near if len({m.gazetteer_key or m.text for m in near}) == 1 else [])
         if not options:
             continue
         a = max(options, key=lambda m: m.start)
@@ -764,6 +770,15 @@ def _writers_employer(verb, offset: int, found: list[Mention]) -> Mention | None
     return None
 
 
+def _parallel_object(pronoun):
+    """The object of the first of two conjoined verbs, for an 'it' that is the second's
+    object: "X bought A4e and renamed it PeoplePlus" (it is A4e)."""
+    verb = pronoun.head
+    if pronoun.lower_ != "it" or pronoun.dep_ != "dobj" or verb.dep_ != "conj":
+        return None
+    return next((c for c in verb.head.children if c.dep_ == "dobj"), None)
+
+
 def _same_clause_subject(sdoc, pronoun, start: int, end: int) -> bool:
     """Whether a name is the subject of the clause an object 'it' is in: "X is part of it"
     never means part of X (that would be "itself")."""
@@ -771,7 +786,11 @@ def _same_clause_subject(sdoc, pronoun, start: int, end: int) -> bool:
         return False
     span = sdoc.char_span(start, end, alignment_mode="expand")
     clause = next((a for a in pronoun.ancestors if a.tag_.startswith("VB")), None)
-    return span is not None and clause is not None and span.root.head.i == clause.i
+    verbs = set()
+    while clause is not None:  # "X bought A and renamed it": the shared subject too
+        verbs.add(clause.i)
+        clause = clause.head if clause.dep_ == "conj" and clause.head.i != clause.i else None
+    return span is not None and span.root.head.i in verbs
 
 
 def _is_subject(sdoc, start: int, end: int) -> bool:
