@@ -621,8 +621,9 @@ def _possible_frames(sent: Span, mentions) -> frozenset[str]:
 
 
 def _says(t: Token, words: frozenset[str]) -> bool:
-    """Whether the trigger's clause holds one of `words` (a phrase counts as written)."""
-    subtree = list(t.subtree)
+    """Whether the trigger's clause holds one of `words` (a phrase counts as written); a
+    purpose or conjoined clause counts its head verb ("merged with B to form C")."""
+    subtree = list(t.subtree) + ([t.head] if t.dep_ in ("advcl", "xcomp", "conj") else [])
     if any(x.lower_ in words or lemma(x) in words for x in subtree):
         return True
     text = " ".join(x.lower_ for x in subtree)
