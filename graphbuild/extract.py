@@ -12,8 +12,14 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
-from .frames import (frame_classes_ok, frames_by_id, match_frames, quote_open_after,
-                     quoted_verdicts, speaker)
+from .frames import (
+    classes_ok,
+    frames_by_id,
+    match_frames,
+    quote_open_after,
+    quoted_verdicts,
+    speaker,
+)
 from .gazetteer import load_gazetteer
 from .mentions import acceptable_name, is_never_a_name, mentions_from_doc
 from .names import acronym_of, fold
@@ -116,7 +122,7 @@ class _Salience:
         offset when there are any (a description points back: "PeoplePlus ... The company
         is owned by Staffline")."""
         options = []
-        for (key, c), n in self.counts.items():
+        for key, c in self.counts:
             if not is_a(c, cls):
                 continue
             name = self.names[(key, c)]
@@ -420,7 +426,7 @@ def _fits_its_frame(result: DocExtraction, c: RelationCandidate) -> bool:
     frame = frames_by_id().get(c.extractor[6:]) if c.extractor.startswith("frame:") else None
     if frame is None:
         return True
-    return all(not isinstance(ref, int) or frame_classes_ok(result.mentions[ref].cls, allowed)
+    return all(not isinstance(ref, int) or classes_ok(result.mentions[ref].cls, allowed)
                for ref, allowed in ((c.subject, frame.subject_classes),
                                     (c.object, frame.object_classes)))
 

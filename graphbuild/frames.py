@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from spacy.tokens import Span, Token
 
@@ -517,19 +517,17 @@ def _governing_verb(t: Token) -> Token | None:
     return None
 
 
-def _classes_ok(cls: str, allowed: frozenset[str]) -> bool:
+def classes_ok(cls: str, allowed: frozenset[str]) -> bool:
     """Whether a mention's class fits a role; "?Organisation" (a description still to be
     resolved) fits any role some kind of organisation fits, checked again once resolved."""
     if cls.startswith("?"):
-        return any(_classes_ok(c, allowed) for c in _kinds_of(cls[1:]))
+        return any(classes_ok(c, allowed) for c in _kinds_of(cls[1:]))
     ancestors = class_ancestors().get(cls, frozenset({cls}))
     return bool(ancestors & allowed) and not any("!" + a in allowed for a in ancestors)
 
 
-frame_classes_ok = _classes_ok
 
-
-@lru_cache(maxsize=None)
+@cache
 def _kinds_of(cls: str) -> tuple[str, ...]:
     """A class and its sub-classes."""
     return tuple(c for c, ancestors in class_ancestors().items() if cls in ancestors) or (cls,)
@@ -750,7 +748,7 @@ def quoted_verdicts(sent: Span, speaker_index: int, mentions, offset: int = 0):
     for idx, _, _, cls in mentions:
         if idx == speaker_index:
             continue
-        if _classes_ok(cls, targets) or (idx in subjects and _classes_ok(cls, ORGANISATION)):
+        if classes_ok(cls, targets) or (idx in subjects and classes_ok(cls, ORGANISATION)):
             yield speaker_index, "criticises", idx, "frame:quoted-verdict", 0.6, False
 
 
@@ -813,6 +811,6 @@ def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str],
                                    + _listed_with(t, inside))
         for x in group:
             for idx, cls in at.get(x.i, []) or (inside.get(x.i, []) if x.i == t.i else []):
-                if idx not in out and _classes_ok(cls, allowed):
+                if idx not in out and classes_ok(cls, allowed):
                     out.append(idx)
     return out
