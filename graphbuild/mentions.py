@@ -177,8 +177,16 @@ def _context_rules():
                        for p in sorted(lex.get("prison_prefixes") or [], key=len, reverse=True))
     prison_re = re.compile(rf"\b(?:{prisons})\s+{_CAP}(?:(?<![a-z]\.)\s+{_CAP})*") \
         if prisons else None
+    nouns = "|".join(re.escape(n).replace(r"\ ", r"\s+")
+                     for n in sorted(lex.get("document_nouns") or [], key=len, reverse=True))
+    title = r"[“\"‘](?P<{}>[A-Z][^“”\"\n]{{3,150}}?)[”\"’]"
+    title_re = re.compile(rf"(?i:\b(?:{nouns})s?|\btitled|\bentitled|\bcalled),?\s+"
+                          + title.format("name")
+                          + "|" + title.format("after")
+                          + rf",?\s+(?i:(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}(?:{nouns}))\b"
+                          ) if nouns else None
     return (heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re,
-            prison_re)
+            prison_re, title_re)
 
 
 def _headline(sent) -> bool:
@@ -236,7 +244,7 @@ def typed_by_context(sdoc) -> list[Typed]:
     'X Ltd', a known company's subsidiary ('Serco Geografix'), a member's constituency and
     party in a parliamentary report ('Jane Smith (Anytown North) (Lab)')."""
     (heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re,
-     prison_re) = _context_rules()
+     prison_re, title_re) = _context_rules()
     gaz = load_gazetteer()
     text = sdoc.text
     out: list[Typed] = []
@@ -316,6 +324,16 @@ def typed_by_context(sdoc) -> list[Typed]:
             out.append(Typed(start, m.end(), name, known.cls, known.name))
         elif _acceptable_context_name(name) and not in_headline(start):
             out.append(Typed(start, m.end(), name, cls))
+    # A title in quotation marks beside a report's noun: 'the report "Probation in Crisis"',
+    # '"Mending the System", a briefing by ...'
+    for m in title_re.finditer(text) if title_re else ():
+        group = "name" if m["name"] else "after"
+        name = m[group].strip().rstrip(".,;:")
+        if len(name.split()) >= 2 and not in_headline(m.start()):
+            start = m.start(group)
+            known = gaz.lookup(name)
+            out.append(Typed(start, start + len(name), name, known.cls if known else "Document",
+                             known.name if known else None))
     # A prison is named with its town: "HMP Leeds" is the prison, not the town.
     for m in prison_re.finditer(text) if prison_re else ():
         name = m.group().rstrip(".,;:")
