@@ -277,3 +277,9 @@ def test_a_description_finds_the_name_the_text_described_with_it(nlp):
                        "Interserve. The partnership ran Merseyside CRC and West Yorkshire CRC.")
     assert {("Purple Futures", "owns", "Merseyside CRC"),
             ("Purple Futures", "owns", "West Yorkshire CRC")} <= found, found
+
+
+def test_a_quoted_title_beside_a_report_noun_is_a_document(nlp):
+    found = facts(nlp, 'The report "Probation in Crisis" was published by the Howard League '
+                       'in 2019.')
+    assert ("Probation in Crisis", "publishedBy", "Howard League for Penal Reform") in found, found
