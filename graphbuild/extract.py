@@ -415,9 +415,31 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     author = _resolve_anaphors(result, salience, title_end, described)
     _resolve_implied_subjects(result, salience, comments_start(doc.text),
                               author, own_voice)
-    result.candidates = [c for c in result.candidates if _fits_its_frame(result, c)]
+    result.candidates = [_partner_of_a_group(result, salience, c) for c in result.candidates
+                         if _fits_its_frame(result, c)]
     result.candidates += _spoken_for(result)
     return result
+
+
+COLLECTIVE_NOUNS = frozenset({"partnership", "consortium", "venture", "alliance"})
+
+
+def _partner_of_a_group(result: DocExtraction, salience: _Salience,
+                        c: RelationCandidate) -> RelationCandidate:
+    """"Its partners were A and B" of a body the text calls a partnership or consortium:
+    A and B are its members, not its partners."""
+    if c.predicate != "partnerOf" or not isinstance(c.subject, int) or not isinstance(
+            c.object, int):
+        return c
+    def is_group(ref: int) -> bool:
+        m = result.mentions[ref]
+        key = (m.gazetteer_key or fold(m.text), m.cls)
+        return bool(salience.described.get(key, set()) & COLLECTIVE_NOUNS)
+    for group, member in ((c.subject, c.object), (c.object, c.subject)):
+        if is_group(group) and not is_group(member):
+            return replace(c, subject=member, predicate="memberOf", object=group,
+                           extractor=f"{c.extractor}:group")
+    return c
 
 
 def _fits_its_frame(result: DocExtraction, c: RelationCandidate) -> bool:
