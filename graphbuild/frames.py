@@ -303,6 +303,8 @@ def _places_within(v: Token, own_only: bool = False) -> list[Token]:
                 # still the area)
             if own_only and c.dep_ == "conj" and not _is_verb(c):
                 continue
+            if c.dep_ == "relcl" and x.dep_ in ("dobj", "attr", "appos") and x.i != v.i:
+                continue  # "owned X, which supervises people in Y": X's place, not the owner's
             if c.dep_ == "pobj" and x.lower_ in ("in", "across", "throughout"):
                 out.append(c)
             todo.append(c)

@@ -283,3 +283,16 @@ def test_a_quoted_title_beside_a_report_noun_is_a_document(nlp):
     found = facts(nlp, 'The report "Probation in Crisis" was published by the Howard League '
                        'in 2019.')
     assert ("Probation in Crisis", "publishedBy", "Howard League for Penal Reform") in found, found
+
+
+def test_partners_of_a_partnership_are_its_members(nlp):
+    found = facts(nlp, "Purple Futures is a partnership led by the outsourcing company Interserve. "
+                       "Its partners were the social enterprise 3SC and the charity Shelter.")
+    assert {("3SC", "memberOf", "Purple Futures"), ("Shelter", "memberOf", "Purple Futures")} \
+        <= found, found
+    assert ("Purple Futures", "partnerOf", "Shelter") not in found, found
+
+
+def test_a_place_in_a_relative_clause_on_the_object_is_the_objects(nlp):
+    found = facts(nlp, "Seetec bought Wales CRC, which supervises 9,000 people in Cardiff.")
+    assert ("Seetec", "operatesIn", "Cardiff") not in found, found
