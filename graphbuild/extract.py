@@ -405,11 +405,12 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                         when.valid_from, when.valid_until, when.start, when.end))
         sent_base += len(sentences.spans)
     title_end = doc.text.find("\n")
-    title_end = title_end if title_end >= 0 else len(doc.text)
+    titled = title_end >= 0
+    title_end = title_end if titled else len(doc.text)
     # the text speaks as "we", for an organisation its title names or it opens by describing
-    # (not one a blog merely talks about most)
+    # (not one a blog merely talks about most, nor the first one an untitled text names)
     own_voice = any(m.source == "unresolved" and m.text.lower() in _FIRST_PERSON
-                    for m in result.mentions) and (described is not None or any(
+                    for m in result.mentions) and (described is not None or titled and any(
                         m.start < title_end and m.source in ("gazetteer", "ner")
                         and is_a(m.cls, "Organisation") for m in result.mentions))
     author = _resolve_anaphors(result, salience, title_end, described)

@@ -334,12 +334,13 @@ def typed_by_context(sdoc) -> list[Typed]:
             known = gaz.lookup(name)
             out.append(Typed(start, start + len(name), name, known.cls if known else "Document",
                              known.name if known else None))
-    # A prison is named with its town: "HMP Leeds" is the prison, not the town.
+    # A prison is named with its town: "HMP Leeds" is the prison, not the town. It is a place
+    # (a schema:Place, like a building), where organisations work, not an organisation.
     for m in prison_re.finditer(text) if prison_re else ():
         name = m.group().rstrip(".,;:")
         known = gaz.lookup(name)
         out.append(Typed(m.start(), m.start() + len(name), name,
-                         known.cls if known else "Organisation", known.name if known else None))
+                         known.cls if known else "Place", known.name if known else None))
     # Longest first; overlapping finds keep the longer one; a part of a gazetteer name is no
     # name ("Trades Union" of "Trades Union Congress").
     known_spans = [(e.start_char, e.end_char) for e in sdoc.ents
