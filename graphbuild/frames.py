@@ -180,7 +180,7 @@ def _relative_doer(v: Token) -> Token | None:
     if not pronouns:
         return None
     return next((c for c in v.children if c.dep_ in ("advmod", "npadvmod", "dep")
-                 and c.pos_ == "PROPN" and pronouns[0].i < c.i < v.i), None)
+                 and c.tag_.startswith("NN") and pronouns[0].i < c.i < v.i), None)
 
 
 def _inverted_speakers(v: Token) -> list[Token]:
@@ -424,9 +424,11 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
 
 
 def _role_fillers(trigger: Token, paths, verb: bool, extra: list[Token], at, inside,
-                  allowed: frozenset[str], alone: bool = False) -> list[int]:
+                  allowed: frozenset[str], alone: bool = False,
+                  taken: frozenset[int] = frozenset()) -> list[int]:
     """The mentions that fill a role: every path's, a fallback path's only if none before;
-    `alone`: the mention itself, not the list it is in."""
+    `alone`: the mention itself, not the list it is in; `taken`: mentions that cannot fill
+    it (the other role's list, which a misattached apposition may bring back)."""
     found: list[int] = []
     for path in paths:
         if path[0] == "?":
@@ -434,7 +436,7 @@ def _role_fillers(trigger: Token, paths, verb: bool, extra: list[Token], at, ins
                 continue
             path = path[1:]
         found += [i for i in _fillers(_role_tokens(trigger, (path,), verb, extra, inside), at,
-                                      inside, allowed, alone) if i not in found]
+                                      inside, allowed, alone) if i not in found and i not in taken]
     return found
 
 
@@ -591,6 +593,15 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
                 # never between members of one list ("Napo, Unison and X, which all said")
                 pairs = [(s, o) for s in subjects for o in objects
                          if s != o and list_of.get(s, s) != list_of.get(o, -1 - o)]
+                if subjects and objects and not pairs:
+                    # every object was the subjects' own list, brought back by a misattached
+                    # apposition ("Our work was funded by A, the B Trust and C"): the role's
+                    # fallback paths, without them
+                    lists = {list_of.get(s, s) for s in subjects}
+                    taken = frozenset(i for i, head in list_of.items() if head in lists)
+                    objects = _role_fillers(t, frame.object, verb, extra, at, inside,
+                                            frame.object_classes, taken=taken | set(subjects))
+                    pairs = [(s, o) for s in subjects for o in objects if s != o]
             for s, o in pairs:
                 key = (s, frame.predicate, o)
                 if key in seen:

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from .gazetteer import load_gazetteer
 from .names import is_acronym, tidy
-from .nlp import RULER_LABEL_PREFIX, ChunkSentences
+from .nlp import RULER_LABEL_PREFIX, ChunkSentences, lemma
 from .records import Mention
 from .resources import load_yaml
 
@@ -121,6 +121,14 @@ _NEXT_OK = (r"(?=\s*(?:[,.;:)!?]|$|\s*\(|\s+(?:that|which|who|based|in|of|for|wi
             r"to|set|founded|whose|working|providing|led|said|says|has|had|have|is|was|were|are|"
             r"will|would|now|also|since|formed|created|headquartered|registered|operating|"
             r"delivering|supporting|helping|called|known|named)\b))")
+
+
+_TITLE_LINKS = {"of", "for", "and", "the", "in", "on", "to", "a", "an", "&", ":", ",", "-", "–"}
+
+
+@lru_cache(maxsize=1)
+def _publishing_verbs() -> frozenset[str]:
+    return frozenset(load_yaml("lexicon.yaml").get("publishing_verbs") or ())
 
 
 class Typed(NamedTuple):
@@ -334,6 +342,31 @@ def typed_by_context(sdoc) -> list[Typed]:
             known = gaz.lookup(name)
             out.append(Typed(start, start + len(name), name, known.cls if known else "Document",
                              known.name if known else None))
+    # What is published is a document: "HMPPS published the Female Offending Blueprint for
+    # Wales" (a title-cased object of a publishing verb).
+    for t in sdoc:
+        if not t.tag_.startswith("VB") or lemma(t) not in _publishing_verbs():
+            continue
+        for obj in (c for c in t.children if c.dep_ == "dobj"):
+            words = [w for w in sdoc[obj.left_edge.i:obj.right_edge.i + 1]]
+            while words and words[0].lower_ in ("the", "a", "an", "its", "their", "our", "his",
+                                                "her", "new", "latest"):
+                words = words[1:]
+            # the title runs while its words are capitalised or link words ("... for Wales")
+            end = next((k for k, w in enumerate(words)
+                        if not w.text[:1].isupper() and w.lower_ not in _TITLE_LINKS), len(words))
+            words = words[:end]
+            while words and words[-1].lower_ in _TITLE_LINKS:
+                words = words[:-1]
+            if len([w for w in words if w.text[:1].isupper()]) < 2 or not (
+                    words[0].text[:1].isupper()):
+                continue
+            a, b = words[0].idx, words[-1].idx + len(words[-1])
+            name = text[a:b]
+            known = gaz.lookup(name)
+            if not in_headline(a) and (known is None or known.cls in ("Document", "Report")):
+                out.append(Typed(a, b, name, known.cls if known else "Document",
+                                 known.name if known else None))
     # A prison is named with its town: "HMP Leeds" is the prison, not the town. It is a place
     # (a schema:Place, like a building), where organisations work, not an organisation.
     for m in prison_re.finditer(text) if prison_re else ():
