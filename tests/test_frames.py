@@ -289,3 +289,20 @@ def test_partners_of_a_partnership_are_its_members(nlp):
 def test_a_place_in_a_relative_clause_on_the_object_is_the_objects(nlp):
     found = facts(nlp, "Seetec bought Wales CRC, which supervises 9,000 people in Cardiff.")
     assert ("Seetec", "operatesIn", "Cardiff") not in found, found
+
+
+def test_extraction_does_not_depend_on_what_was_read_before(nlp):
+    """A document gives the same facts however warm the lemma cache is (a Dask worker reads
+    documents in another order than a serial build)."""
+    from graphbuild import nlp as nlp_module
+
+    text = ("Offender Management in Custody, which HMPPS is rolling out across England, began "
+            "in 2019. Seetec, which owns Kent, Surrey & Sussex CRC, said so.")
+    nlp_module._LEMMAS.clear()
+    cold = sorted((s, p, o) for s, p, o, _ in extracted_facts(nlp, text))
+    nlp_module._LEMMAS.clear()
+    extracted_facts(nlp, "HMPPS is rolling out a new model. Seetec owns it, which is rolling.")
+    warm = sorted((s, p, o) for s, p, o, _ in extracted_facts(nlp, text))
+    assert cold == warm
+    assert ("HM Prison and Probation Service", "implements", "Offender Management in Custody") \
+        in cold, cold
