@@ -240,13 +240,18 @@ def _plural_mentions(text: str, offset, doc_id, sent_base, taken, sentences: Chu
     return out
 
 
+def _title_organisation(mentions: list[Mention], title_end: int) -> Mention | None:
+    """The first organisation named before `title_end` (the end of the title line)."""
+    return next((m for m in mentions if m.start < title_end and m.source in (
+        "gazetteer", "ner") and is_a(m.cls, "Organisation")), None)
+
+
 def _type_first_person(result: DocExtraction, base_index: int, found: list[Mention],
                        title_end: int, described: Mention | None) -> None:
     """Give 'we'/'our' the class of the organisation they will resolve to when it is already
     known (named in the title, or described at the start), so that frames typed narrower
     than Organisation ("under contract to", "funded by") accept them."""
-    author = next((m for m in result.mentions if m.start < title_end and m.source in (
-        "gazetteer", "ner") and is_a(m.cls, "Organisation")), None) or described
+    author = _title_organisation(result.mentions, title_end) or described
     if author is None:
         return
     for j, m in enumerate(found):
@@ -259,14 +264,10 @@ def _author_organisation(result: DocExtraction, salience: _Salience, title_end: 
     """Who 'we' are: the organisation the title names, else the one the text opens by
     describing ("Bridgeway Trust is a charity that ..."), else one that dominates the text
     (twice as many mentions as any other, and at least three)."""
-    for m in result.mentions:
-        if m.start >= title_end:
-            break
-        if m.source in ("gazetteer", "ner") and is_a(m.cls, "Organisation"):
-            return SalientEntity(m.gazetteer_key or m.text, m.cls, m.gazetteer_key, 0)
-    if described is not None:
-        return SalientEntity(described.gazetteer_key or described.text, described.cls,
-                             described.gazetteer_key, 0)
+    named = _title_organisation(result.mentions, title_end) or described
+    if named is not None:
+        return SalientEntity(named.gazetteer_key or named.text, named.cls, named.gazetteer_key,
+                             0)
     counts = sorted(((n, key) for key, n in salience.counts.items()
                      if is_a(key[1], "Organisation")), reverse=True)
     if counts and counts[0][0] >= 3 and (len(counts) == 1 or counts[0][0] >= 2 * counts[1][0]):
@@ -410,9 +411,8 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     # the text speaks as "we", for an organisation its title names or it opens by describing
     # (not one a blog merely talks about most, nor the first one an untitled text names)
     own_voice = any(m.source == "unresolved" and m.text.lower() in _FIRST_PERSON
-                    for m in result.mentions) and (described is not None or titled and any(
-                        m.start < title_end and m.source in ("gazetteer", "ner")
-                        and is_a(m.cls, "Organisation") for m in result.mentions))
+                    for m in result.mentions) and (described is not None or titled and (
+                        _title_organisation(result.mentions, title_end) is not None))
     author = _resolve_anaphors(result, salience, title_end, described)
     _resolve_implied_subjects(result, salience, comments_start(doc.text),
                               author, own_voice)
