@@ -187,11 +187,16 @@ def _context_rules():
         if prisons else None
     nouns = "|".join(re.escape(n).replace(r"\ ", r"\s+")
                      for n in sorted(lex.get("document_nouns") or [], key=len, reverse=True))
-    title = r"[“\"‘](?P<{}>[A-Z][^“”\"\n]{{3,150}}?)[”\"’]"
+    title = r"[“\"‘'](?P<{}>[A-Z][^“”\"\n]{{3,150}}?)[”\"’']"
+    year = r"\s*\((?:19|20)\d\d\)"
     title_re = re.compile(rf"(?i:\b(?:{nouns})s?|\btitled|\bentitled|\bcalled),?\s+"
                           + title.format("name")
                           + "|" + title.format("after")
                           + rf",?\s+(?i:(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}(?:{nouns}))\b"
+                          + "|" + title.format("dated") + year
+                          # "Burke and Collett's Delivering Rehabilitation (2015)"
+                          + rf"|['’]s\s+(?P<owned>{_CAP}(?:\s+(?:{_LINK}|in|on|to|a|an|:)?\s*"
+                          rf"{_CAP})*){year}"
                           ) if nouns else None
     return (heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re,
             prison_re, title_re)
@@ -333,9 +338,10 @@ def typed_by_context(sdoc) -> list[Typed]:
         elif _acceptable_context_name(name) and not in_headline(start):
             out.append(Typed(start, m.end(), name, cls))
     # A title in quotation marks beside a report's noun: 'the report "Probation in Crisis"',
-    # '"Mending the System", a briefing by ...'
+    # '"Mending the System", a briefing by ...'; or dated, as works are cited: "'Criminal
+    # justice identities' (2016)", "Burke and Collett's Delivering Rehabilitation (2015)".
     for m in title_re.finditer(text) if title_re else ():
-        group = "name" if m["name"] else "after"
+        group = next(g for g in ("name", "after", "dated", "owned") if m[g])
         name = m[group].strip().rstrip(".,;:")
         if len(name.split()) >= 2 and not in_headline(m.start()):
             start = m.start(group)
