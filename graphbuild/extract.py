@@ -23,7 +23,7 @@ from .frames import (
 from .gazetteer import load_gazetteer
 from .mentions import acceptable_name, is_never_a_name, mentions_from_doc
 from .names import acronym_of, fold
-from .nlp import ChunkSentences, chunks, lemma
+from .nlp import RULER_LABEL_PREFIX, ChunkSentences, chunks, gazetteer_names, lemma
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
 from .relations import match_roles, match_sentence, slot_sentence
@@ -194,8 +194,10 @@ def _plural_anaphors() -> tuple[re.Pattern, dict[str, int], dict[str, tuple[str,
              for w in h["words"]}
     if not counts or not heads:
         return re.compile(r"(?!)"), counts, heads
-    regex = re.compile(r"(?<![\w-])(?:(?:the|these|those|all)\s+)?(?P<n>"
-                       + "|".join(map(re.escape, counts)) + r")(?:\s+of\s+the|\s+the)?\s+(?P<head>"
+    # the count may be left out only before a bulleted list ("the following CRCs:")
+    regex = re.compile(r"(?<![\w-])(?:(?:the|these|those|all|its|their|our)\s+)?(?:following\s+)?"
+                       r"(?:(?P<n>" + "|".join(map(re.escape, counts))
+                       + r")(?:\s+of\s+the|\s+the)?\s+)?(?P<head>"
                        + "|".join(map(re.escape, heads)) + r")(?![\w-])", re.IGNORECASE)
     return regex, counts, heads
 
@@ -208,11 +210,12 @@ def _named_with(m: Mention, keyword: str | None) -> bool:
 
 
 def _plural_mentions(text: str, offset, doc_id, sent_base, taken, sentences: ChunkSentences,
-                     before: list[Mention]) -> list[Mention]:
+                     before: list[Mention], bulleted: list[Mention]) -> list[Mention]:
     """A counted plural description ("both CRCs", "the three companies") stands for that many
     entities of its class named just before it: one mention of each, at its place. It is
     left alone when fewer are in reach, or when the sentence spells the names out after a
-    colon or dash."""
+    colon or dash. In the line that introduces a bulleted list ("The six CRCs it bought
+    were:"), it stands for the names the bullets list, counted or not."""
     regex, counts, heads = _plural_anaphors()
     out = []
     for hit in regex.finditer(text):
@@ -220,23 +223,60 @@ def _plural_mentions(text: str, offset, doc_id, sent_base, taken, sentences: Chu
             continue
         index = sentences.index_at(hit.start())
         sent = sentences.spans[index]
-        if re.search(r"[:—–]| - ", text[hit.end():sent.end_char]):
-            continue
         cls, keyword = heads[hit["head"].lower()]
         start = offset + hit.start()
         seen: dict[str, Mention] = {}
-        for m in sorted(before, key=lambda m: -m.start):
-            if m.end <= start and m.sentence >= sent_base + index - PLURAL_REACH \
-                    and m.source in ("gazetteer", "ner", "anaphor") and is_a(m.cls, cls) \
-                    and _named_with(m, keyword):
-                seen.setdefault(m.gazetteer_key or fold(m.text), m)
-        wanted = counts[hit["n"].lower()]
-        if len(seen) < wanted:
+        if bulleted and index == len(sentences.spans) - 1:
+            for m in bulleted:
+                if is_a(m.cls, cls) and _named_with(m, keyword):
+                    seen.setdefault(m.gazetteer_key or fold(m.text), m)
+            if not seen or hit["n"] and counts[hit["n"].lower()] != len(seen):
+                continue
+            wanted = len(seen)
+        elif not hit["n"] or re.search(r"[:—–]| - ", text[hit.end():sent.end_char]):
             continue
+        else:
+            for m in sorted(before, key=lambda m: -m.start):
+                if m.end <= start and m.sentence >= sent_base + index - PLURAL_REACH \
+                        and m.source in ("gazetteer", "ner", "anaphor") and is_a(m.cls, cls) \
+                        and _named_with(m, keyword):
+                    seen.setdefault(m.gazetteer_key or fold(m.text), m)
+            wanted = counts[hit["n"].lower()]
+            if len(seen) < wanted:
+                continue
         for m in list(seen.values())[:wanted]:
             out.append(Mention(doc_id, start, offset + hit.end(), m.text, m.cls, "anaphor",
                                m.gazetteer_key, sent_base + index))
         taken.append((hit.start(), hit.end()))
+    return out
+
+
+_BULLET = re.compile(r"\s*(?:[*•·▪‣◦–-]|\(?\d{1,2}[.)])\s+")
+BULLET_NAME_WITHIN = 3  # words into a bullet in which its name must start
+
+
+def _bulleted_names(pieces: list[tuple[str, int]], nlp, doc_id: str) -> dict[int, list[Mention]]:
+    """The names that bulleted lines list under a line ending in a colon ("The six CRCs it
+    bought were:" / "* Northumbria CRC, covering ..."), keyed by the offset of that line: the
+    gazetteer name each bullet opens with."""
+    out: dict[int, list[Mention]] = {}
+    for k, (line, offset) in enumerate(pieces):
+        if not line.rstrip().endswith(":"):
+            continue
+        names = []
+        for item, item_offset in pieces[k + 1:]:
+            bullet = _BULLET.match(item)
+            if not bullet:
+                break
+            first = next(iter(gazetteer_names(nlp, item)), None)
+            if first is not None and len(item[bullet.end():first.start_char].split()) < \
+                    BULLET_NAME_WITHIN:
+                names.append(Mention(doc_id, item_offset + first.start_char,
+                                     item_offset + first.end_char, first.text,
+                                     first.label_[len(RULER_LABEL_PREFIX):], "gazetteer",
+                                     first.ent_id_, -1))
+        if len(names) >= 2:
+            out[offset] = names
     return out
 
 
@@ -308,6 +348,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     salience = _Salience()
     described: Mention | None = None  # the organisation the text opens by describing
     pieces = list(chunks(doc.clean, max_chunk_chars))
+    bulleted = _bulleted_names(pieces, nlp, doc.doc_id)
     sent_base = 0
     for sdoc, offset in nlp.pipe(pieces, batch_size=batch_size, as_tuples=True):
         result.words += sum(1 for t in sdoc if not t.is_space and not t.is_punct)
@@ -324,7 +365,8 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                                            _recent(result.mentions, sent_base - 2) + found,
                                            sentences)
         plurals = _plural_mentions(text, offset, doc.doc_id, sent_base, taken, sentences,
-                                   _recent(result.mentions, sent_base - PLURAL_REACH) + found)
+                                   _recent(result.mentions, sent_base - PLURAL_REACH) + found,
+                                   bulleted.get(offset, []))
         # the regex patterns read pronouns and plural descriptions as words
         frame_only = {m.start for m in pronouns + plurals}
         found += pronouns + plurals

@@ -131,6 +131,11 @@ def _make_gazetteer_ruler(nlp: Language, name: str) -> GazetteerRuler:
     return GazetteerRuler(nlp)
 
 
+def gazetteer_names(nlp: Language, text: str) -> list[Span]:
+    """The gazetteer names in a piece of text, found without parsing it."""
+    return list(nlp.get_pipe("gazetteer_ruler")(nlp.make_doc(text)).ents)
+
+
 @lru_cache(maxsize=4)
 def load_pipeline(model: str) -> Language:
     """The model with the gazetteer ruler before its NER, so gazetteer names win.
