@@ -865,9 +865,18 @@ def _same_clause_subject(sdoc, pronoun, start: int, end: int) -> bool:
 
 
 def _is_subject(sdoc, start: int, end: int) -> bool:
-    """Whether the name at these chunk offsets is the subject of its clause."""
+    """Whether the name at these chunk offsets is the subject of its clause, or the doer of
+    a noun ("plans by Sodexo to cut jobs in the CRCs it owns", "Sodexo's plans")."""
     span = sdoc.char_span(start, end, alignment_mode="expand")
-    return span is not None and span.root.dep_ in _SUBJECT_DEPS
+    if span is None:
+        return False
+    root = span.root
+    if root.dep_ in _SUBJECT_DEPS:
+        return True
+    head = root.head
+    if root.dep_ == "pobj" and head.lower_ == "by" and head.head.tag_.startswith("NN"):
+        return True
+    return root.dep_ == "poss" and head.tag_.startswith("NN") and head.dep_ in _SUBJECT_DEPS
 
 
 _UNIT_OF = re.compile(r"\b(?:Division|division|Directorate|directorate|Unit|unit|Region|region|"
