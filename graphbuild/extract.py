@@ -15,6 +15,7 @@ from typing import NamedTuple
 from .frames import (
     classes_ok,
     frames_by_id,
+    role_excluded,
     match_frames,
     quote_open_after,
     quoted_verdicts,
@@ -486,8 +487,12 @@ def _partner_of_a_group(result: DocExtraction, salience: _Salience,
 
 
 def _fits_its_frame(result: DocExtraction, c: RelationCandidate) -> bool:
-    """Whether a frame's fact still fits the frame's classes once its descriptions are
-    resolved ("the partnership ran X": a partnership that is a company runs a CRC)."""
+    """Whether a fact still fits its frame's classes once its descriptions are resolved
+    ("the partnership ran X": a partnership that is a company runs a CRC), and no class that
+    frames.yaml excludes from its roles fills one."""
+    if any(isinstance(ref, int) and role_excluded(c.predicate, role, result.mentions[ref].cls)
+           for ref, role in ((c.subject, "subject"), (c.object, "object"))):
+        return False
     frame = frames_by_id().get(c.extractor[6:]) if c.extractor.startswith("frame:") else None
     if frame is None:
         return True
@@ -874,8 +879,9 @@ def _is_subject(sdoc, start: int, end: int) -> bool:
     if root.dep_ in _SUBJECT_DEPS:
         return True
     head = root.head
-    if root.dep_ == "pobj" and head.lower_ == "by" and head.head.tag_.startswith("NN"):
-        return True
+    if root.dep_ == "pobj" and head.lower_ == "by" and (
+            head.head.tag_.startswith("NN") or head.dep_ != "agent"):
+        return True  # not a passive's "by", which the subject outranks
     return root.dep_ == "poss" and head.tag_.startswith("NN") and head.dep_ in _SUBJECT_DEPS
 
 

@@ -648,6 +648,21 @@ ORGANISATION = frozenset({"Organisation"})
 
 
 @lru_cache(maxsize=1)
+def excluded_roles() -> dict[tuple[str, str], frozenset[str]]:
+    """(property, "subject"/"object") → classes that never fill that role, whichever rule
+    proposes the fact (frames.yaml `excluded_roles`)."""
+    spec = load_yaml("frames.yaml").get("excluded_roles") or {}
+    return {(prop, role): frozenset(classes) for prop, roles in spec.items()
+            for role, classes in roles.items()}
+
+
+def role_excluded(predicate: str, role: str, cls: str) -> bool:
+    """Whether a mention of this class may not fill this role of the property."""
+    excluded = excluded_roles().get((predicate, role))
+    return bool(excluded) and bool(class_ancestors().get(cls, frozenset({cls})) & excluded)
+
+
+@lru_cache(maxsize=1)
 def _object_control() -> frozenset[str]:
     return frozenset(load_yaml("frames.yaml").get("object_control_verbs") or ())
 
