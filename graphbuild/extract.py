@@ -58,7 +58,7 @@ def _anaphors():
         after = f"(?<={a['after']})" if a.get("after") else ""
         target = a.get("entity") or a["class"]
         out.append((re.compile(rf"(?<![\w-]){after}{first}{body}(?![\w-])"), target,
-                    a.get("keyword")))
+                    a.get("keyword"), tuple(a.get("also") or ())))
     return out
 
 
@@ -116,12 +116,13 @@ class _Salience:
                         self.described.setdefault(key, set()).add(lemma(t))
 
     def best(self, cls: str, *keywords: str, before: int | None = None,
-             noun: str | None = None) -> SalientEntity | None:
+             noun: str | None = None, also: tuple[str, ...] = ()) -> SalientEntity | None:
         """The most mentioned entity of `cls`, among those with one of `keywords` in a name
         (else among those the text described with `noun`: "Purple Futures is a
         partnership ... The partnership ran"); with `before`, among those named before that
         offset when there are any (a description points back: "PeoplePlus ... The company
-        is owned by Staffline")."""
+        is owned by Staffline"), else among those of the `also` classes named before it ("the
+        company" after only a Community Rehabilitation Company is named)."""
         options = []
         for key, c in self.counts:
             if not is_a(c, cls):
@@ -136,6 +137,9 @@ class _Salience:
         if not options and noun is not None:  # none named so: one the text described so
             options = [(k, c) for (k, c), nouns in self.described.items()
                        if noun in nouns and is_a(c, cls)]
+        if before is not None and also and not any(self.first[k] < before for k in options):
+            options = [k for k in self.counts if self.first[k] < before
+                       and any(is_a(k[1], c) for c in also)] or options
         return self._best_of(options, before)
 
     def _best_of(self, keys: list[tuple[str, str]], before: int | None) -> SalientEntity | None:
@@ -165,7 +169,7 @@ def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
                       sentences: ChunkSentences) -> list[Mention]:
     """Definite descriptions ("the CRC"), typed now and resolved once the document is read."""
     out = []
-    for regex, target, _ in _anaphors():
+    for regex, target, *_ in _anaphors():
         entry = load_gazetteer().by_name.get(target)
         for m in regex.finditer(text):
             noun_start = m.end() - len(m.group().split()[-1])
@@ -330,11 +334,12 @@ def _resolve_anaphors(result: DocExtraction, salience: _Salience, title_end: int
         if m.text.lower() in _FIRST_PERSON:
             target = author
         else:
-            keyword = next((k for regex, target, k in specs
-                            if target == m.cls and regex.fullmatch(m.text)), None)
+            keyword, also = next(((k, al) for regex, target, k, al in specs
+                                  if target == m.cls and regex.fullmatch(m.text)), (None, ()))
             noun = m.text.split()[-1].lower()  # "the partnership": one described as one
             target = salience.best(m.cls, *([keyword] if keyword else []), before=m.start,
-                                   noun=noun if noun in _description_nouns() else None)
+                                   noun=noun if noun in _description_nouns() else None,
+                                   also=also)
         if target is not None:
             name, cls, gaz, _ = target
             result.mentions[i] = Mention(m.doc_id, m.start, m.end, name, cls, "anaphor", gaz,
