@@ -30,7 +30,7 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
          "modifier", "where", "subject", "complement", "according", "within", "report",
-         "described"}
+         "described", "container"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
@@ -401,6 +401,13 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return [p for c in t.children if c.dep_ in ("appos", "relcl")
                 or c.dep_ == "acl" and not _passive(c)  # not "centres run by X in Y"
                 for p in _places_within(c, own_only=True)]
+    if step == "container":  # "a consortium in which X is the lead member": the consortium
+        verb = t.head
+        if t.dep_ in ("attr", "acomp", "oprd") and verb.dep_ == "relcl" and any(
+                c.dep_ == "prep" and c.lower_ in ("in", "of", "within") and any(
+                    p.lower_ in ("which", "whom") for p in c.children) for c in verb.children):
+            return _noun_self(verb.head)
+        return []
     if step == "report":  # only a report, review, study ... ("the report found that ...")
         return [t] if lemma(t) in _report_nouns() or t.lower_ in _report_nouns() else []
     if step == "attr":  # "its members were X, Y" (at times parsed as an adjective)

@@ -243,9 +243,16 @@ def _cut_at_other_names(sdoc, start: int, end: int, keep_first: bool) -> tuple[i
     return start, end
 
 
+# "the Interserve-led consortium": a name does not end in such a participle; the name is
+# the word before it
+_LED_BY_NAME = re.compile(r"-(?:led|based|owned|run|backed|funded|founded|controlled)$", re.I)
+
+
 def _acceptable_context_name(name: str) -> bool:
     words = name.split()
     if not words or is_title(name) or is_title(words[0]) or name.lower() in _lexicon()[0]:
+        return False
+    if _LED_BY_NAME.search(words[-1]):
         return False
     if any(p.match(name) for p in _lexicon()[3]):
         return False
