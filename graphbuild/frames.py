@@ -30,7 +30,7 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
          "modifier", "where", "subject", "complement", "according", "within", "report",
-         "described", "container"}
+         "described", "container", "phrase"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
@@ -401,6 +401,11 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return [p for c in t.children if c.dep_ in ("appos", "relcl")
                 or c.dep_ == "acl" and not _passive(c)  # not "centres run by X in Y"
                 for p in _places_within(c, own_only=True)]
+    if step == "phrase":  # "a provider of justice services, based in X": the provider
+        while t.dep_ in ("pobj", "conj") and t.head.i != t.i and (
+                t.head.dep_ == "prep" or t.dep_ == "conj"):
+            t = t.head.head if t.dep_ == "pobj" else t.head
+        return [t] if t.tag_.startswith("NN") else []
     if step == "container":  # "a consortium in which X is the lead member": the consortium
         verb = t.head
         if t.dep_ in ("attr", "acomp", "oprd") and verb.dep_ == "relcl" and any(

@@ -404,6 +404,14 @@ def typed_by_context(sdoc) -> list[Typed]:
 _PLACE_PREPOSITIONS = {"in", "near", "across", "around", "throughout", "outside"}
 
 
+@lru_cache(maxsize=1)
+def _role_after_name() -> re.Pattern:
+    """", Chief Executive of ..." after a name: the name is a person's (relations.yaml's
+    role words that head an organisation)."""
+    leading = load_yaml("relations.yaml")["roles"]["leading"]
+    return re.compile(rf"\s*,\s*(?:the\s+|its\s+|then\s+)?{leading}\b", re.IGNORECASE)
+
+
 def _shouted(sdoc, ent) -> bool:
     """Capitals beside capitals ("this is IN ADDITION TO the ...") are emphasis, not a name."""
     if not ent.text.isupper() or len(ent.text) < 4:
@@ -454,8 +462,13 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
             finer = org_class(name)
             if cls == "Organisation" or finer in ("Document", "Intervention", "Tool"):
                 cls = finer
-        if cls == "Person" and ent.start > 0 and sdoc[ent.start - 1].lower_ in _PLACE_PREPOSITIONS:
-            cls = "Place"  # "offices in High Wycombe": NER took the town for a person
+        if cls in ("Person", "Organisation") and ent.start > 0 and (
+                sdoc[ent.start - 1].lower_ in _PLACE_PREPOSITIONS) and org_class(name) in (
+                "Person", "Organisation") and (cls == "Person" or len(name.split()) == 1):
+            cls = "Place"  # "offices in High Wycombe", "based in Hockley": not a person or firm
+        elif cls == "Organisation" and 2 <= len(name.split()) <= 3 and org_class(name) == \
+                "Organisation" and _role_after_name().match(sdoc.text, ent.end_char):
+            cls = "Person"  # "Adrian Ringrose, Chief Executive of Interserve"
         if cls == "WorkOfArt":
             continue  # titles count only when their words say they are reports or programmes
         if not acceptable_name(name, cls):

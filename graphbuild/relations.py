@@ -81,7 +81,8 @@ def load_patterns() -> tuple[list[Pattern], list[Role]]:
     letters = "|".join(re.escape(w.lower()) for w in load_yaml("lexicon.yaml")["post_nominals"])
     roles += [Role(re.compile(rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧) (?:(?:{letters}) )*(?:, |\( )?"
                               rf"(?:who |, who )?(?:is |was |became |becomes |as )?"
-                              rf"(?:the )?(?:hm )?{r['title']}(?: |$)"), _role_target(r),
+                              rf"(?:then |at the time |now )?(?:the )?(?:hm )?{r['title']}(?: |$)"),
+                   _role_target(r),
                    r.get("predicate", "leads"))
               for r in data["roles"]["implied"]]
     return patterns, roles
