@@ -258,6 +258,9 @@ def _noun_self(n: Token) -> list[Token]:
     out = [n] + [c for c in n.children if c.dep_ == "appos"]
     if n.dep_ in ("appos", "compound"):  # "X, the owner", "Labour MP X"
         out.append(n.head)
+    described = _misattached_apposition(n)
+    if described is not None:
+        return out + [described]
     if n.dep_ in ("attr", "acomp", "oprd"):  # "X is the owner of Y", "X became a member"
         verb = n.head  # "X is proud to be a member": up to the clause with a subject
         while not _children(verb, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS) and verb.dep_ in (
@@ -279,6 +282,17 @@ def _noun_self(n: Token) -> list[Token]:
         v = n.head.head  # "X, as the owner of Y" / "X was named as owner of Y"
         out += _verb_patient(v) if _passive(v) else _verb_agent(v)
     return out
+
+
+def _misattached_apposition(n: Token) -> Token | None:
+    """A second complement after a comma describes the name before the comma: in "X was part
+    of Y, an agency of Z" the parser makes "agency" a complement of "was" (X is the agency)."""
+    if n.dep_ != "attr" or n.left_edge.i < 2 or n.doc[n.left_edge.i - 1].text != ",":
+        return None
+    if not any(c.dep_ == "attr" and c.i < n.i for c in n.head.children):
+        return None
+    before = n.doc[n.left_edge.i - 2]
+    return before.head if before.is_punct else before
 
 
 def _partitive_whole(n: Token) -> Token | None:
