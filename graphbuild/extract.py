@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
+from spacy.tokens import Token
+
 from .frames import (
     classes_ok,
     frames_by_id,
@@ -690,6 +692,9 @@ def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
                     and any(is_a(m.cls, c) for c in _IT_CLASSES)]
             if orgs or phrase.dep_ in ("nsubj", "csubj"):
                 break
+        kind = _possessor_class(first) if first.lower_ == "its" else None
+        if kind is not None:  # "Its chief inspector": an inspectorate, found by the next rule
+            orgs = [m for m in orgs if is_a(m.cls, kind)]
         if not orgs:
             continue
         a = min(orgs, key=lambda m: m.start)
@@ -708,6 +713,24 @@ _INNER_PRONOUNS = {"he": "Person", "she": "Person", "his": "Person", "her": "Per
                    "its": "Organisation", "it": "Organisation"}
 _FIRST_PERSON = {"we", "our", "us"}
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
+
+
+@lru_cache(maxsize=1)
+def _possessor_classes() -> dict[str, str]:
+    """Nouns whose possessor is of a known kind: "its chief inspector" is an inspectorate's
+    (lexicon.yaml `possessor_classes`)."""
+    spec = load_yaml("lexicon.yaml").get("possessor_classes") or {}
+    return {noun.lower(): cls for cls, nouns in spec.items() for noun in nouns}
+
+
+def _possessor_class(pronoun: Token) -> str | None:
+    """The kind of organisation an 'its' must be, from the noun it possesses."""
+    if pronoun.dep_ != "poss":
+        return None
+    noun = pronoun.head
+    words = [c.lower_ for c in noun.children if c.dep_ in ("compound", "amod") and c.i > pronoun.i]
+    table = _possessor_classes()
+    return table.get(" ".join([*words, noun.lower_])) or table.get(noun.lower_)
 
 
 def _recent(mentions: list[Mention], since_sentence: int) -> list[Mention]:
@@ -744,7 +767,10 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
         wanted = _INNER_PRONOUNS[lower]
         options = [m for m in before if m.end <= start and m.sentence >= sent - 2
                    and is_a(m.cls, wanted) and m.text.lower() not in _FIRST_PERSON]
-        if wanted == "Organisation":  # 'it' is never a plural description ("inspectors")
+        kind = _possessor_class(t) if lower == "its" else None
+        if kind is not None:  # "its chief inspector": the nearest inspectorate
+            options = [m for m in options if is_a(m.cls, kind)]
+        elif wanted == "Organisation":  # 'it' is never a plural description ("inspectors")
             near = [m for m in options if m.start >= offset and m.sentence >= sent - 1
                     and not (m.source == "unresolved" and m.text.endswith("s"))]
             subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset)
