@@ -34,6 +34,8 @@ ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "he
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
+# "formerly known as X": X is the entity before a renaming, not the same thing
+FORMER_WORDS = {"formerly", "previously", "once", "originally"}
 # Words that pick some of a group: "one of the partners" is what "one" is.
 PARTITIVES = {"one", "some", "several", "many", "most", "each", "all", "both", "two", "three",
               "four", "five", "six", "seven", "eight"}
@@ -502,6 +504,7 @@ def _same_thing(t: Token) -> list[Token]:
                  for p in c.children if p.dep_ == "pobj"]
         # "services, known as Commissioned Rehabilitative Services"
         todo += [p for c in x.children if c.dep_ == "acl" and c.lower_ in NAMING_VERBS
+                 and not any(m.lower_ in FORMER_WORDS for m in c.children)
                  for a in c.children if a.dep_ == "prep" and a.lower_ == "as"
                  for p in a.children if p.dep_ == "pobj"]
         whole = _partitive_whole(x)  # "one of two companies run by X"
