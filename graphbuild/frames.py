@@ -443,9 +443,11 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
             c.lower_ == "where" for c in t.children) else []
     word = step[5:]  # prep:WORD
     # a name opening with a preposition ("about Through the Gate") is parsed as one
-    found = [p for c in t.children if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word
-             for p in c.children if p.dep_ in ("pobj", "pcomp") or p.dep_ == "prep"
-             and p.is_title]
+    preps = [c for c in t.children if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word]
+    preps += [d for c in preps for d in c.children if d.dep_ == "conj" and d.lower_ == word]
+    # ("with A and with B": the second preposition is the first one's conjunct)
+    found = [p for c in preps for p in c.children if p.dep_ in ("pobj", "pcomp")
+             or p.dep_ == "prep" and p.is_title]
     if word == "as":  # "rated X as inadequate" hangs the verdict off the verb
         found += [c for c in t.children if c.dep_ in ("advcl", "oprd")]
     return found
