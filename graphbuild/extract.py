@@ -901,14 +901,19 @@ def _same_clause_subject(sdoc, pronoun, start: int, end: int) -> bool:
 
 
 def _is_subject(sdoc, start: int, end: int) -> bool:
-    """Whether the name at these chunk offsets is the subject of its clause, or the doer of
-    a noun ("plans by Sodexo to cut jobs in the CRCs it owns", "Sodexo's plans")."""
+    """Whether the name at these chunk offsets is the subject of its clause or of a relative
+    clause on it, or the doer of a noun ("plans by Sodexo to cut jobs in the CRCs it owns",
+    "Sodexo's plans")."""
     span = sdoc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return False
     root = span.root
     if root.dep_ in _SUBJECT_DEPS:
         return True
+    if any(c.dep_ == "relcl" and any(s.dep_ in _SUBJECT_DEPS and s.lower_ in ("which", "who",
+                                                                             "that")
+                                     for s in c.children) for c in root.children):
+        return True  # "X, which won six contracts with ... its partner": X does the winning
     head = root.head
     if root.dep_ == "pobj" and head.lower_ == "by" and (
             head.head.tag_.startswith("NN") or head.dep_ != "agent"):
