@@ -282,7 +282,13 @@ def _noun_self(n: Token) -> list[Token]:
         out += [x for x in _noun_self(whole) if x.i != whole.i]
     if n.dep_ == "pobj" and n.head.lower_ == "as" and _is_verb(n.head.head):
         v = n.head.head  # "X, as the owner of Y" / "X was named as owner of Y"
-        out += _verb_patient(v) if _passive(v) else _verb_agent(v)
+        # "won contracts with Nacro as its partner": what "with" names is the partner
+        named_with = [p for x in [v, *_children(v, {"dobj"})] for c in x.children
+                      if c.dep_ == "prep" and c.lower_ == "with" and c.i < n.head.i
+                      for p in c.children if p.dep_ == "pobj"]
+        out += named_with or (_verb_patient(v) if _passive(v) else _verb_agent(v))
+    elif n.dep_ == "pobj" and n.head.lower_ == "as" and n.head.head.tag_.startswith("NN"):
+        out.append(n.head.head)  # "Nacro as its partner", "X as owner"
     return out
 
 
