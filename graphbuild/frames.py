@@ -867,6 +867,14 @@ def _list_run(t: Token, inside, need_join: bool) -> list[Token]:
     return out if (joined or not need_join) and not description else []
 
 
+@lru_cache(maxsize=1)
+def _naming_heads() -> frozenset[str]:
+    """The nouns that stand before the name they describe ("the probation union Napo"):
+    lexicon.yaml org_context heads, one word each."""
+    heads = load_yaml("lexicon.yaml").get("org_context", {}).get("heads") or []
+    return frozenset(w.lower() for h in heads for w in h["words"] if " " not in w)
+
+
 def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str],
              alone: bool = False) -> list[int]:
     out: list[int] = []
@@ -874,6 +882,10 @@ def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str],
         t = _antecedent(t)
         group = [t] if alone else (_same_thing(t) + _listed_after(t, inside)
                                    + _listed_with(t, inside))
+        nxt = t.i + 1
+        if t.i not in inside and t.lower_ in _naming_heads() and nxt < len(t.doc) \
+                and nxt in inside and nxt in at:
+            group.append(t.doc[nxt])  # "the probation union Napo", parsed apart
         for x in group:
             for idx, cls in at.get(x.i, []) or (inside.get(x.i, []) if x.i == t.i else []):
                 if idx not in out and classes_ok(cls, allowed):
