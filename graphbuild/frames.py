@@ -214,6 +214,8 @@ def _verb_agent(v: Token) -> list[Token]:
             return [_antecedent(x) for x in _children(v.head, PASSIVE_SUBJECT_DEPS)] \
                 or _verb_patient(v.head)
         return _verb_agent(v.head)  # "X bought A and sold B"
+    if v.dep_ == "xcomp" and v.head.dep_ in ("acomp", "amod") and _is_verb(v.head.head):
+        return _verb_agent(v.head.head)  # "we are proud to work with X"
     if v.dep_ in ("xcomp", "advcl") and _is_verb(v.head):
         if _passive(v.head):  # "X was awarded contracts to run Y": X runs Y
             return _verb_patient(v.head)

@@ -404,6 +404,21 @@ def typed_by_context(sdoc) -> list[Typed]:
 _PLACE_PREPOSITIONS = {"in", "near", "across", "around", "throughout", "outside"}
 
 
+def _class_from_list_head(ent) -> str | None:
+    """The class that a plural noun gives the names it is spelt out as: "the merger of two
+    charities: Rainer, ... and Crime Concern" (the parser hangs the names from the noun as
+    appositions and conjuncts)."""
+    t = ent.root
+    while t.dep_ in ("conj", "appos") and t.head.i != t.i:
+        t = t.head
+        if t.i < ent.start or t.i >= ent.end:
+            if t.tag_ == "NNS":
+                return _context_rules()[0].get(t.lower_)
+            if t.ent_type_ == "" and t.tag_.startswith("NN"):
+                return None
+    return None
+
+
 @lru_cache(maxsize=1)
 def _role_after_name() -> re.Pattern:
     """", Chief Executive of ..." after a name: the name is a person's (relations.yaml's
@@ -462,7 +477,10 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
             finer = org_class(name)
             if cls == "Organisation" or finer in ("Document", "Intervention", "Tool"):
                 cls = finer
-        if cls in ("Person", "Organisation") and ent.start > 0 and (
+        listed_as = _class_from_list_head(ent) if cls in ("Person", "Organisation") else None
+        if listed_as is not None:
+            cls = listed_as  # "two charities: Rainer, ..., and Crime Concern"
+        elif cls in ("Person", "Organisation") and ent.start > 0 and (
                 sdoc[ent.start - 1].lower_ in _PLACE_PREPOSITIONS) and org_class(name) in (
                 "Person", "Organisation") and (cls == "Person" or len(name.split()) == 1):
             cls = "Place"  # "offices in High Wycombe", "based in Hockley": not a person or firm
@@ -476,7 +494,8 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
         s = raw.find(name)
         s = start + (max(s, 0))
         # One capitalised word is kept only as a possible surname or a known name's short form.
-        source = "weak" if len(name.split()) == 1 and cls not in ("Place",) else "ner"
+        source = "weak" if len(name.split()) == 1 and cls not in ("Place",) \
+            and listed_as is None else "ner"
         out.append(Mention(doc_id, s, s + len(name), name, cls, source, None, sent))
     out.sort(key=lambda m: m.start)
     return out
