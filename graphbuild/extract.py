@@ -213,7 +213,7 @@ def _named_with(m: Mention, keyword: str | None) -> bool:
     if not keyword:
         return True
     entry = load_gazetteer().by_name.get(m.gazetteer_key or "")
-    return any(keyword in f for f in [m.text, *(entry.aliases if entry else ())])
+    return any(keyword in f for f in [m.text, *((entry.name, *entry.aliases) if entry else ())])
 
 
 def _plural_mentions(text: str, offset, doc_id, sent_base, taken, sentences: ChunkSentences,
