@@ -419,7 +419,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             found_facts = [(*f, None) for f in match_sentence(slotted, actors)]
             # a description still to be resolved may turn out any kind of its class
             found_facts += match_frames(sent, offset, [
-                (i, a, b, f"?{cls}" if result.mentions[i].source == "unresolved" else cls)
+                (i, a, b, f"?{cls}" if _kind_unknown(result.mentions[i]) else cls)
                 for i, a, b, cls in in_sent])
             named = [x for x in in_sent if x[1] not in frame_only]  # quoted targets: no pronouns
             if quoted_by is not None:
@@ -503,9 +503,17 @@ def _fits_its_frame(result: DocExtraction, c: RelationCandidate) -> bool:
     frame = frames_by_id().get(c.extractor[6:]) if c.extractor.startswith("frame:") else None
     if frame is None:
         return True
-    return all(not isinstance(ref, int) or classes_ok(result.mentions[ref].cls, allowed)
-               for ref, allowed in ((c.subject, frame.subject_classes),
-                                    (c.object, frame.object_classes)))
+    return all(not isinstance(ref, int) or classes_ok(
+        ("?" if _kind_unknown(result.mentions[ref]) else "") + result.mentions[ref].cls, allowed)
+        for ref, allowed in ((c.subject, frame.subject_classes),
+                             (c.object, frame.object_classes)))
+
+
+def _kind_unknown(m: Mention) -> bool:
+    """A description still to be resolved, or an organisation of no known kind ("Avanta
+    Enterprise", named by the NER alone): it may fill a role that some kind of its class
+    fills."""
+    return m.source == "unresolved" or m.cls == "Organisation" and m.gazetteer_key is None
 
 
 def _spoken_for(result: DocExtraction) -> list[RelationCandidate]:

@@ -59,6 +59,7 @@ class Frame:
     subject_classes: frozenset[str]
     object_classes: frozenset[str]
     requires: frozenset[str]  # words one of which the trigger's clause must hold
+    excludes: frozenset[str]  # words none of which the trigger's clause may hold
     pairwise: bool  # subject and object are members of one list: each pair is a fact
     confidence: float
     inspects: bool  # a reportAbout whose publisher also inspects the object
@@ -124,6 +125,7 @@ def load_frames() -> tuple[Frame, ...]:
             subject_classes=_classes(raw.get("subject_classes"), domain, where),
             object_classes=_classes(raw.get("object_classes"), range_, where),
             requires=frozenset(verdicts if requires == "verdict" else requires or ()),
+            excludes=frozenset(w.lower() for w in raw.get("excludes", ())),
             pairwise=bool(raw.get("pairwise")), confidence=float(raw.get("confidence", 0.7)),
             inspects=bool(raw.get("inspects")),
             unless_modified_by=frozenset(w.lower() for w in raw.get("unless_modified_by", ())),
@@ -618,6 +620,8 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
             if not ok:
                 continue
             if frame.requires and not _says(t, frame.requires):
+                continue
+            if frame.excludes and _says(t, frame.excludes):
                 continue
             if frame.unless_modified_by and any(
                     c.lower_ in frame.unless_modified_by for c in t.lefts):
