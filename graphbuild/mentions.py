@@ -123,6 +123,7 @@ _NEXT_OK = (r"(?=\s*(?:[,.;:)!?]|$|\s*\(|\s+(?:that|which|who|based|in|of|for|wi
             r"delivering|supporting|helping|called|known|named)\b))")
 
 
+_TITLE_WORDS = r"(?:of|for|the|and|in|on|to|a|an|with|at|by|from|into|after|under|[a-z][\w'’-]*)"
 _TITLE_LINKS = {"of", "for", "and", "the", "in", "on", "to", "a", "an", "&", ":", ",", "-", "–"}
 
 
@@ -197,9 +198,21 @@ def _context_rules():
                           # "Burke and Collett's Delivering Rehabilitation (2015)"
                           + rf"|['’]s\s+(?P<owned>{_CAP}(?:\s+(?:{_LINK}|in|on|to|a|an|:)?\s*"
                           rf"{_CAP})*){year}"
+                          # "The report, An Inspection of Through the Gate ..., is published"
+                          + rf"|(?i:\b(?:{nouns})s?)\b[^.;:\n,]{{0,100}},\s+(?P<appos>[A-Z][\w'’-]*"
+                          rf"(?:(?::\s+|\s+[–-]\s+|\s+)(?:[A-Z0-9][\w'’-]*|{_TITLE_WORDS})){{3,25}})"
+                          rf",\s+(?=[a-z])"
                           ) if nouns else None
     return (heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re,
             prison_re, title_re)
+
+
+def _title_cased(name: str) -> bool:
+    """Whether words in apposition to a report's noun read as its title: at least four
+    words, half of them or more capitalised, the last one too."""
+    words = name.split()
+    capitals = sum(w[:1].isupper() or w[:1].isdigit() for w in words)
+    return len(words) >= 4 and 2 * capitals >= len(words) and words[-1][:1].isupper()
 
 
 def _headline(sent) -> bool:
@@ -348,8 +361,10 @@ def typed_by_context(sdoc) -> list[Typed]:
     # '"Mending the System", a briefing by ...'; or dated, as works are cited: "'Criminal
     # justice identities' (2016)", "Burke and Collett's Delivering Rehabilitation (2015)".
     for m in title_re.finditer(text) if title_re else ():
-        group = next(g for g in ("name", "after", "dated", "owned") if m[g])
+        group = next(g for g in ("name", "after", "dated", "owned", "appos") if m[g])
         name = m[group].strip().rstrip(".,;:")
+        if group == "appos" and not _title_cased(name):
+            continue
         if len(name.split()) >= 2 and not in_headline(m.start()):
             start = m.start(group)
             known = gaz.lookup(name)
