@@ -455,6 +455,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                         doc.doc_id, s, predicate, o, ev_start, ev_end, rule, conf,
                         when.valid_from, when.valid_until, when.start, when.end))
         sent_base += len(sentences.spans)
+    result.candidates += _front_matter_facts(doc, result, salience)
     title_end = doc.text.find("\n")
     titled = title_end >= 0
     title_end = title_end if titled else len(doc.text)
@@ -470,6 +471,88 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                          if _fits_its_frame(result, c)]
     result.candidates += _spoken_for(result)
     return result
+
+
+FRONT_MATTER_LINES = 6  # lines at the top of a report that name it and who wrote it
+BYLINE_WORDS = 16  # a longer line, or one ending in a full stop, is a sentence, not a byline
+_BYLINE = re.compile(r"(?i)(?:^|[—–:]\s*)(?:(?:a|an|the)\s+)?(?:joint\s+)?(?:(?:report|inspection|"
+                     r"review|study|paper|evaluation|audit)\s+by|(?:published|produced|issued|"
+                     r"presented)\s+by)\s")
+_REPORT_MARKER = re.compile(r"(?i)^\s*(?:(?:executive\s+)?summary(?:\s*\(extract\))?|conclusions and "
+                            r"recommendations|.*\breport of session\b.*|.*\bsession \d{4}.*)\s*$")
+_DOCUMENT_OPENING = re.compile(r"(?i)^\s*(?:(?:a|an|the)\s+)?(?:joint\s+|thematic\s+)?(?:inspection|"
+                               r"review|report|evaluation|audit|study)\s+(?:of|on|into)\s")
+_RELEASE_LINE = re.compile(r"(?i)^\s*(?:news|press|media)\s+release\b")
+_LINE_FILLER = re.compile(r"(?i)^[\s,;:()—–-]*(?:\d{1,2}\s+)?(?:january|february|march|april|may|june|"
+                          r"july|august|september|october|november|december)?\s*(?:\d{4})?[\s.,;:()—–-]*$")
+
+
+def _front_matter_facts(doc: SourceText, result: DocExtraction,
+                        salience: _Salience) -> list[RelationCandidate]:
+    """A report's own front matter: a title line, an organisation's line ("Public Accounts
+    Committee", "HM Inspectorate of Probation, November 2019") and a byline ("Report by the
+    Comptroller and Auditor General, Gareth Davies", "A joint inspection by A and B"). The
+    title becomes a document (so that "this report" finds it), published by the
+    organisations and written by the people those lines name. A news story's headline and
+    newspaper line are not a report's: the title must open with a report's noun, or a byline
+    or a report's heading ("Summary", "Report of Session") must follow."""
+    text = doc.clean
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+    lines = lines[:FRONT_MATTER_LINES]
+    named = [(i, m) for i, m in enumerate(result.mentions) if m.source in ("gazetteer", "ner")]
+
+    def names_in(a: int, b: int) -> list[int]:
+        return [i for i, m in named if a <= m.start < b]
+
+    def organisation_line(a: int, b: int) -> list[int]:
+        orgs = [i for i in names_in(a, b) if is_a(result.mentions[i].cls, "Organisation")]
+        rest = text[a:b]
+        for i in orgs:
+            rest = rest.replace(result.mentions[i].text, " ")
+        return orgs if orgs and _LINE_FILLER.match(rest) else []
+
+    if not lines:
+        return []
+    first = 1 if organisation_line(*lines[0]) and len(lines) > 1 else 0
+    title, rest = lines[first], lines[first + 1:]
+    bylines = [line for line in rest if _BYLINE.search(text[line[0]:line[1]])
+               and len(text[line[0]:line[1]].split()) <= BYLINE_WORDS
+               and not text[line[0]:line[1]].rstrip().endswith(".")]
+    marked = any(_REPORT_MARKER.match(text[a:b]) for a, b in rest)
+    opening = _DOCUMENT_OPENING.match(text[title[0]:title[1]])
+    org_lines = [line for line in ([lines[0]] if first else []) + rest
+                 if organisation_line(*line)]
+    if not (bylines or marked and first or opening and org_lines):
+        return []
+    report = next((i for i in names_in(*title) if is_a(result.mentions[i].cls, "Document")), None)
+    if report is None:
+        a, b = title
+        # "Title — Executive summary", "Title: Fifth Report of Session 2021–22 (extract)"
+        name = re.split(r"\s+[—–]\s+|[:,]\s+(?=(?:\w+\s+)?Report of Session)",
+                        re.sub(r"\s*\(extract\)\s*$", "", text[a:b].strip()))[0]
+        if len(name.split()) < 3 or name.endswith(".") or _RELEASE_LINE.match(name):
+            return []
+        a += len(text[a:b]) - len(text[a:b].lstrip())
+        report = len(result.mentions)
+        mention = Mention(doc.doc_id, a, a + len(name), name, "Document", "ner", None, 0)
+        result.mentions.append(mention)
+        salience.add(mention, report)
+    out = []
+    if opening:  # "An inspection of West Yorkshire CRC": what the title says it is about
+        start, end = _trim(doc.text, *title)
+        out += [RelationCandidate(doc.doc_id, report, "about", i, start, end, "front-matter",
+                                  0.7) for i in names_in(title[0] + opening.end(), title[1])
+                if i != report and not is_a(result.mentions[i].cls, "Place")]
+    for a, b in bylines + org_lines:
+        for i in names_in(a, b):
+            cls = result.mentions[i].cls
+            link = "authoredBy" if is_a(cls, "Person") else (
+                "publishedBy" if is_a(cls, "Organisation") else None)
+            if link:
+                start, end = _trim(doc.text, a, b)
+                out.append(RelationCandidate(doc.doc_id, report, link, i, start, end,
+                                             "front-matter", 0.7))
+    return out
 
 
 COLLECTIVE_NOUNS = frozenset({"partnership", "consortium", "venture", "alliance"})
@@ -781,7 +864,8 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
         elif wanted == "Organisation":  # 'it' is never a plural description ("inspectors")
             near = [m for m in options if m.start >= offset and m.sentence >= sent - 1
                     and not (m.source == "unresolved" and m.text.endswith("s"))]
-            subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset)
+            subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset,
+                                                       relative=m.sentence == sent)
                         and not _same_clause_subject(sdoc, t, m.start - offset, m.end - offset)]
             # the object of the verb it shares a subject with ("bought A4e and renamed it");
             # else a subject; else the only organisation named in reach
@@ -908,17 +992,17 @@ def _same_clause_subject(sdoc, pronoun, start: int, end: int) -> bool:
     return span is not None and span.root.head.i in verbs
 
 
-def _is_subject(sdoc, start: int, end: int) -> bool:
-    """Whether the name at these chunk offsets is the subject of its clause or of a relative
-    clause on it, or the doer of a noun ("plans by Sodexo to cut jobs in the CRCs it owns",
-    "Sodexo's plans")."""
+def _is_subject(sdoc, start: int, end: int, relative: bool = True) -> bool:
+    """Whether the name at these chunk offsets is the subject of its clause or (`relative`:
+    for a pronoun in the same sentence) of a relative clause on it, or the doer of a noun
+    ("plans by Sodexo to cut jobs in the CRCs it owns", "Sodexo's plans")."""
     span = sdoc.char_span(start, end, alignment_mode="expand")
     if span is None:
         return False
     root = span.root
     if root.dep_ in _SUBJECT_DEPS:
         return True
-    if any(c.dep_ == "relcl" and any(s.dep_ in _SUBJECT_DEPS and s.lower_ in ("which", "who",
+    if relative and any(c.dep_ == "relcl" and any(s.dep_ in _SUBJECT_DEPS and s.lower_ in ("which", "who",
                                                                              "that")
                                      for s in c.children) for c in root.children):
         return True  # "X, which won six contracts with ... its partner": X does the winning

@@ -275,3 +275,32 @@ def test_a_distinctive_surname_alone_names_its_person_but_a_common_word_does_not
     ents = {(e.text, e.ent_id_) for e in nlp("Grayling said it would work. The truss held.").ents}
     assert ("Grayling", "Chris Grayling") in ents
     assert not any(text.lower() == "truss" for text, _ in ents)
+
+
+def _facts_of(text: str) -> set[tuple[str, str, str]]:
+    ex = extract_document(SourceText("t", "t.txt", "t", None, text, text),
+                          load_pipeline(Settings().model))
+    name = lambda ref: ex.mentions[ref].gazetteer_key or ex.mentions[ref].text  # noqa: E731
+    return {(name(c.subject), c.predicate, name(c.object)) for c in ex.candidates
+            if isinstance(c.subject, int) and isinstance(c.object, int)}
+
+
+def test_a_reports_front_matter_names_its_title_publisher_and_author():
+    report = ("Public Accounts Committee\n\nProbation hostels in the South West\n\nSummary\n\n"
+              "This report examines how the Ministry of Justice has managed Approved Premises.\n")
+    facts = _facts_of(report)
+    assert ("Probation hostels in the South West", "publishedBy",
+            "Public Accounts Committee") in facts
+    assert ("Probation hostels in the South West", "about", "Ministry of Justice") in facts
+    byline = ("An Inspection of Resettlement in Wales\n"
+              "A joint inspection by HM Inspectorate of Probation and HM Inspectorate of Prisons\n"
+              "\nInspectors visited four prisons.\n")
+    facts = _facts_of(byline)
+    for inspectorate in ("HM Inspectorate of Probation", "HM Inspectorate of Prisons"):
+        assert ("An Inspection of Resettlement in Wales", "publishedBy", inspectorate) in facts
+
+
+def test_a_news_headline_and_its_newspaper_are_no_report():
+    story = ("Probation firm fined over missed appointments\nThe Guardian, 3 May 2018\n\n"
+             "A probation company was fined yesterday.\n")
+    assert not {f for f in _facts_of(story) if f[1] == "publishedBy"}
