@@ -17,10 +17,10 @@ from spacy.tokens import Token
 from .frames import (
     classes_ok,
     frames_by_id,
-    role_excluded,
     match_frames,
     quote_open_after,
     quoted_verdicts,
+    role_excluded,
     speaker,
 )
 from .gazetteer import load_gazetteer

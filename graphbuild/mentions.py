@@ -258,7 +258,7 @@ def _cut_at_other_names(sdoc, start: int, end: int, keep_first: bool) -> tuple[i
 
 # "the Interserve-led consortium": a name does not end in such a participle; the name is
 # the word before it
-_LED_BY_NAME = re.compile(r"-(?:led|based|owned|run|backed|funded|founded|controlled)$", re.I)
+_LED_BY_NAME = re.compile(r"-(?:led|based|owned|run|backed|funded|founded|controlled)$", re.IGNORECASE)
 
 
 def _acceptable_context_name(name: str) -> bool:

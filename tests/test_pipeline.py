@@ -280,7 +280,7 @@ def test_a_distinctive_surname_alone_names_its_person_but_a_common_word_does_not
 def _facts_of(text: str) -> set[tuple[str, str, str]]:
     ex = extract_document(SourceText("t", "t.txt", "t", None, text, text),
                           load_pipeline(Settings().model))
-    name = lambda ref: ex.mentions[ref].gazetteer_key or ex.mentions[ref].text  # noqa: E731
+    name = lambda ref: ex.mentions[ref].gazetteer_key or ex.mentions[ref].text
     return {(name(c.subject), c.predicate, name(c.object)) for c in ex.candidates
             if isinstance(c.subject, int) and isinstance(c.object, int)}
 
