@@ -324,17 +324,20 @@ def _author_organisation(result: DocExtraction, salience: _Salience, title_end: 
     return None
 
 
-def _resolve_anaphors(result: DocExtraction, salience: _Salience, title_end: int,
-                      described: Mention | None) -> SalientEntity | None:
+def _resolve_anaphors(doc: SourceText, result: DocExtraction, salience: _Salience,
+                      title_end: int, described: Mention | None) -> SalientEntity | None:
     """Point each definite description at the entity of its kind the document is most about,
-    and 'we'/'our' at the organisation whose text it is (returned)."""
+    'we'/'our' at the organisation whose text it is (returned), and 'I' at its writer."""
     specs = _anaphors()
     author = _author_organisation(result, salience, title_end, described)
+    writer = _writer(doc, result)
     for i, m in enumerate(result.mentions):
         if m.source != "unresolved":
             continue
         if m.text.lower() in _FIRST_PERSON:
             target = author
+        elif m.text.lower() in _WRITER:
+            target = writer
         else:
             keyword, also = next(((k, al) for regex, target, k, al in specs
                                   if target == m.cls and regex.fullmatch(m.text)), (None, ()))
@@ -464,7 +467,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     own_voice = any(m.source == "unresolved" and m.text.lower() in _FIRST_PERSON
                     for m in result.mentions) and (described is not None or titled and (
                         _title_organisation(result.mentions, title_end) is not None))
-    author = _resolve_anaphors(result, salience, title_end, described)
+    author = _resolve_anaphors(doc, result, salience, title_end, described)
     _resolve_implied_subjects(result, salience, comments_start(doc.text),
                               author, own_voice)
     result.candidates = [_partner_of_a_group(result, salience, c) for c in result.candidates
@@ -803,6 +806,34 @@ def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
 _INNER_PRONOUNS = {"he": "Person", "she": "Person", "his": "Person", "her": "Person",
                    "its": "Organisation", "it": "Organisation"}
 _FIRST_PERSON = {"we", "our", "us"}
+_WRITER = {"i", "me", "my"}  # the person a byline names ("Posted ... by Jane Smith")
+_BYLINE_AUTHOR = re.compile(r"(?im)^\s*(?:posted\b[^\n]*?\bby|by)\s+(?=[A-Z])")
+BYLINE_AUTHOR_LINES = 4  # lines at the top of a text in which its writer is named
+
+
+def _quoted(text: str, at: int) -> bool:
+    """Whether offset `at` of a paragraph lies inside a quotation."""
+    before = text[:at]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
+def _writer(doc: SourceText, result: DocExtraction) -> SalientEntity | None:
+    """Who 'I' is: the person a byline at the top of the text names ("Posted 14 January
+    2020 by Sarah Whitlock", "By Hannah Okafor | 7 March 2023"), or one a line of its own
+    opens with ("Frances Crook, chief executive of the Howard League, 28 July 2018")."""
+    top = [m for m in re.finditer(r"[^\n]*\S[^\n]*", doc.text)][:BYLINE_AUTHOR_LINES]
+    for line in top:
+        by = _BYLINE_AUTHOR.search(line.group())
+        for i, m in enumerate(result.mentions):
+            if m.source not in ("gazetteer", "ner") or not line.start() <= m.start < line.end():
+                continue
+            if by and m.start == line.start() + by.end() and m.cls == "Organisation" \
+                    and m.gazetteer_key is None and 2 <= len(m.text.split()) <= 3:
+                m = result.mentions[i] = replace(m, cls="Person")  # "by Tamsin Hale": a person
+            if m.cls == "Person" and (by and m.start == line.start() + by.end()
+                                      or m.start == line.start() and line is not top[0]):
+                return SalientEntity(m.gazetteer_key or m.text, "Person", m.gazetteer_key, 0)
+    return None
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
 
 
@@ -845,7 +876,8 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
     for t in sdoc:
         lower = t.lower_
         if not t.tag_.startswith("PRP") or (lower not in _INNER_PRONOUNS
-                                             and lower not in _FIRST_PERSON):
+                                             and lower not in _FIRST_PERSON
+                                             and lower not in _WRITER):
             continue
         start = offset + t.idx
         sent = sent_base + sentences.index_at(t.idx)
@@ -854,6 +886,11 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
         if lower in _FIRST_PERSON:
             out.append(Mention(doc_id, start, start + len(t.text), t.text, "Organisation",
                                "unresolved", None, sent))
+            continue
+        if lower in _WRITER:
+            if not _quoted(sdoc.text, t.idx):  # "I" in a quotation is its speaker
+                out.append(Mention(doc_id, start, start + len(t.text), t.text, "Person",
+                                   "unresolved", None, sent))
             continue
         wanted = _INNER_PRONOUNS[lower]
         options = [m for m in before if m.end <= start and m.sentence >= sent - 2
