@@ -198,6 +198,9 @@ def _context_rules():
                           # "Burke and Collett's Delivering Rehabilitation (2015)"
                           + rf"|['’]s\s+(?P<owned>{_CAP}(?:\s+(?:{_LINK}|in|on|to|a|an|:)?\s*"
                           rf"{_CAP})*){year}"
+                          # "whose report Intensive Supervision Courts: Getting It Right,"
+                          + rf"|(?i:\b(?:{nouns}))\s+(?P<colon>{_CAP}(?:\s+(?:{_CAP}|{_LINK}))*:"
+                          rf"\s+{_CAP}(?:\s+(?:{_CAP}|{_LINK}|[a-z][\w'’-]*))*?)(?=[,.;]|\s+\()"
                           # "The report, An Inspection of Through the Gate ..., is published"
                           + rf"|(?i:\b(?:{nouns})s?)\b[^.;:\n,]{{0,100}},\s+(?P<appos>[A-Z][\w'’-]*"
                           rf"(?:(?::\s+|\s+[–-]\s+|\s+)(?:[A-Z0-9][\w'’-]*|{_TITLE_WORDS})){{3,25}})"
@@ -361,7 +364,7 @@ def typed_by_context(sdoc) -> list[Typed]:
     # '"Mending the System", a briefing by ...'; or dated, as works are cited: "'Criminal
     # justice identities' (2016)", "Burke and Collett's Delivering Rehabilitation (2015)".
     for m in title_re.finditer(text) if title_re else ():
-        group = next(g for g in ("name", "after", "dated", "owned", "appos") if m[g])
+        group = next(g for g in ("name", "after", "dated", "owned", "colon", "appos") if m[g])
         name = m[group].strip().rstrip(".,;:")
         if group == "appos" and not _title_cased(name):
             continue
