@@ -136,6 +136,9 @@ def gazetteer_names(nlp: Language, text: str) -> list[Span]:
     return list(nlp.get_pipe("gazetteer_ruler")(nlp.make_doc(text)).ents)
 
 
+_DETERMINERS = frozenset({"the", "a", "an", "its", "their", "our", "his", "her", "this"})
+
+
 @Language.component("merge_gerund_names")
 def merge_gerund_names(doc: Doc) -> Doc:
     """Make each gazetteer name that opens with an '-ing' word one token before the parser
@@ -144,8 +147,10 @@ def merge_gerund_names(doc: Doc) -> Doc:
     construction catalogue and the second development set)."""
     with doc.retokenize() as retokenizer:
         for ent in doc.ents:
-            if len(ent) > 1 and ent[0].lower_.endswith("ing") and ent[0].is_title:
-                retokenizer.merge(ent)
+            before = doc[ent.start - 1].lower_ if ent.start else ""
+            if len(ent) > 1 and ent[0].lower_.endswith("ing") and ent[0].is_title \
+                    and before not in _DETERMINERS:  # "the Reducing Reoffending Partnership"
+                retokenizer.merge(ent)  # is read as a noun phrase already
     return doc
 
 
