@@ -870,9 +870,10 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
     before it, at most two sentences back; 'its'/'it' the nearest organisation that is the
     subject of its own sentence, in this sentence or the one before, within the paragraph,
     or the only organisation named there (the nearest organisation of any kind was wrong as
-    often as right, measured on the development sets); 'we'/'our' the organisation whose text it is (resolved once the whole
-    document is read)."""
+    often as right, measured on the development sets); 'we'/'our' the organisation whose
+    text it is, and 'I'/'my' its writer (both resolved once the whole document is read)."""
     out = []
+    text = sdoc.text  # rebuilt from the tokens on every access
     for t in sdoc:
         lower = t.lower_
         if not t.tag_.startswith("PRP") or (lower not in _INNER_PRONOUNS
@@ -888,7 +889,7 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
                                "unresolved", None, sent))
             continue
         if lower in _WRITER:
-            if not _quoted(sdoc.text, t.idx):  # "I" in a quotation is its speaker
+            if not _quoted(text, t.idx):  # "I" in a quotation is its speaker
                 out.append(Mention(doc_id, start, start + len(t.text), t.text, "Person",
                                    "unresolved", None, sent))
             continue
