@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import islice
 from typing import NamedTuple
 
 from spacy.tokens import Token
@@ -477,6 +478,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
 
 
 FRONT_MATTER_LINES = 6  # lines at the top of a report that name it and who wrote it
+FRONT_MATTER_LINE_CHARS = 300
 BYLINE_WORDS = 16  # a longer line, or one ending in a full stop, is a sentence, not a byline
 _BYLINE = re.compile(r"(?i)(?:^|[—–:]\s*)(?:(?:a|an|the)\s+)?(?:joint\s+)?(?:(?:report|inspection|"
                      r"review|study|paper|evaluation|audit)\s+by|(?:published|produced|issued|"
@@ -500,8 +502,11 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
     newspaper line are not a report's: the title must open with a report's noun, or a byline
     or a report's heading ("Summary", "Report of Session") must follow."""
     text = doc.clean
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
-    lines = lines[:FRONT_MATTER_LINES]
+    lines = [(m.start(), m.end()) for m in _top_lines(text, FRONT_MATTER_LINES)]
+    # a report's front matter is short lines; a long one is its text (and a 50 MB line
+    # would make these patterns slow)
+    lines = lines[:next((k for k, (a, b) in enumerate(lines)
+                         if b - a > FRONT_MATTER_LINE_CHARS), len(lines))]
     named = [(i, m) for i, m in enumerate(result.mentions) if m.source in ("gazetteer", "ner")]
 
     def names_in(a: int, b: int) -> list[int]:
@@ -811,6 +816,12 @@ _BYLINE_AUTHOR = re.compile(r"(?im)^\s*(?:posted\b[^\n]*?\bby|by)\s+(?=[A-Z])")
 BYLINE_AUTHOR_LINES = 4  # lines at the top of a text in which its writer is named
 
 
+def _top_lines(text: str, n: int) -> list[re.Match]:
+    """The first `n` lines of a text that are not blank (read lazily: a document may be one
+    line of 50 MB)."""
+    return list(islice((m for m in re.finditer(r"[^\n]+", text) if not m.group().isspace()), n))
+
+
 def _quoted(text: str, at: int) -> bool:
     """Whether offset `at` of a paragraph lies inside a quotation."""
     before = text[:at]
@@ -821,7 +832,7 @@ def _writer(doc: SourceText, result: DocExtraction) -> SalientEntity | None:
     """Who 'I' is: the person a byline at the top of the text names ("Posted 14 January
     2020 by Sarah Whitlock", "By Hannah Okafor | 7 March 2023"), or one a line of its own
     opens with ("Frances Crook, chief executive of the Howard League, 28 July 2018")."""
-    top = [m for m in re.finditer(r"[^\n]*\S[^\n]*", doc.text)][:BYLINE_AUTHOR_LINES]
+    top = _top_lines(doc.text, BYLINE_AUTHOR_LINES)
     for line in top:
         by = _BYLINE_AUTHOR.search(line.group())
         for i, m in enumerate(result.mentions):
