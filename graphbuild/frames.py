@@ -723,7 +723,14 @@ def _unrealised() -> frozenset[str]:
 def asserted(t: Token) -> bool:
     """Whether the clause of a word states it as fact: not negated ("did not buy", "never
     owned"), not hedged by a modal ("might acquire", "could bid"), not an intention or a
-    failure ("plans to buy", "failed to implement")."""
+    failure ("plans to buy", "failed to implement"). An apposition states its fact whatever
+    the clause around it ("NOMS, an agency of the Ministry, should review ...")."""
+    if not _is_verb(t):
+        for a in [t, *t.ancestors]:
+            if _is_verb(a):
+                break
+            if a.dep_ == "appos":
+                return True
     verb = t if _is_verb(t) else next((a for a in t.ancestors if _is_verb(a)), None)
     while verb is not None:
         for c in verb.children:
