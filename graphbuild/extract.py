@@ -338,7 +338,8 @@ def _resolve_anaphors(doc: SourceText, result: DocExtraction, salience: _Salienc
         if m.text.lower() in _FIRST_PERSON:
             target = author
         elif m.text.lower() in _WRITER:
-            target = writer
+            line = doc.text.rfind("\n", 0, m.start) + 1
+            target = None if _quoted(doc.text[line:m.start + 1], m.start - line) else writer
         else:
             keyword, also = next(((k, al) for regex, target, k, al in specs
                                   if target == m.cls and regex.fullmatch(m.text)), (None, ()))
@@ -413,6 +414,11 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             quoting = None if not quote_open else (quoted_by or said_here)
             if not in_sent:
                 continue
+            voice = quoted_by if quoted_by is not None else said_here
+            if voice is not None and isinstance(voice, int) and is_a(
+                    result.mentions[voice].cls, "Person"):
+                quote_start = s_start if quoted_by is not None else s_start + opening.start()
+                in_sent = _speaker_as_i(result, in_sent, voice, quote_start)
             tokens = [(offset + t.idx, offset + t.idx + len(t.text), t.text) for t in sent
                       if not t.is_space]
             slotted = slot_sentence(tokens, [x for x in in_sent if x[1] not in frame_only])
@@ -822,6 +828,22 @@ def _top_lines(text: str, n: int) -> list[re.Match]:
     return list(islice((m for m in re.finditer(r"[^\n]+", text) if not m.group().isspace()), n))
 
 
+def _speaker_as_i(result: DocExtraction, in_sent: list, speaker_index: int,
+                  quote_start: int) -> list:
+    """In a speaker's quoted words, 'I'/'my' is the speaker ("Stacey said: 'I am critical of
+    HMPPS'"): those mentions become the speaker's, before the sentence's frames run."""
+    who = result.mentions[speaker_index]
+    out = []
+    for idx, a, b, cls in in_sent:
+        m = result.mentions[idx]
+        if m.source == "unresolved" and m.text.lower() in _WRITER and a >= quote_start:
+            result.mentions[idx] = Mention(m.doc_id, m.start, m.end, who.text, who.cls,
+                                           "anaphor", who.gazetteer_key, m.sentence)
+            cls = who.cls
+        out.append((idx, a, b, cls))
+    return out
+
+
 def _quoted(text: str, at: int) -> bool:
     """Whether offset `at` of a paragraph lies inside a quotation."""
     before = text[:at]
@@ -884,7 +906,6 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
     often as right, measured on the development sets); 'we'/'our' the organisation whose
     text it is, and 'I'/'my' its writer (both resolved once the whole document is read)."""
     out = []
-    text = sdoc.text  # rebuilt from the tokens on every access
     for t in sdoc:
         lower = t.lower_
         if not t.tag_.startswith("PRP") or (lower not in _INNER_PRONOUNS
@@ -899,10 +920,9 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
             out.append(Mention(doc_id, start, start + len(t.text), t.text, "Organisation",
                                "unresolved", None, sent))
             continue
-        if lower in _WRITER:
-            if not _quoted(text, t.idx):  # "I" in a quotation is its speaker
-                out.append(Mention(doc_id, start, start + len(t.text), t.text, "Person",
-                                   "unresolved", None, sent))
+        if lower in _WRITER:  # the writer, or a quotation's speaker (`_speaker_as_i`)
+            out.append(Mention(doc_id, start, start + len(t.text), t.text, "Person",
+                               "unresolved", None, sent))
             continue
         wanted = _INNER_PRONOUNS[lower]
         options = [m for m in before if m.end <= start and m.sentence >= sent - 2

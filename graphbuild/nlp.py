@@ -39,7 +39,9 @@ def _surface_variants(form: str, case_sensitive: bool, cls: str = "") -> list[st
     '&'/'and'; commas in a list of places kept or left out; 'CRC' and 'Community
     Rehabilitation Company'; "X's CRC"; 'HM'/'Her Majesty's'/'His Majesty's'; a hyphen or a
     space ("Multi-Agency"); 'St'/'St.'; a leading 'The' left out; a company's legal suffix
-    ('Ltd', 'Limited', 'plc', 'LLP'); the plural of an intervention or an acronym ("RARs",
+    ('Ltd', 'Limited', 'plc', 'LLP'); an NPS division's name with the service first, and
+    without "and" ("South West South Central Division"); the plural of an intervention or an
+    acronym ("RARs",
     "Rehabilitation Activity Requirements"); straight and curly apostrophes.
     """
     variants = {form.replace("’", "'")}
@@ -68,6 +70,12 @@ def _surface_variants(form: str, case_sensitive: bool, cls: str = "") -> list[st
     if cls == "Intervention" and re.search(r" (?:Requirement|Programme|Order|Project|Scheme)$",
                                            form):
         add(lambda v: v + "s")
+    division = " Division of the National Probation Service"
+    if form.endswith(division):  # "National Probation Service South West South Central Division"
+        region = form[:-len(division)]
+        add(lambda v: f"National Probation Service {region} Division" if v == form else None)
+    if cls == "ProbationProvider" and "Division" in form:
+        add(lambda v: v.replace(" and ", " ") if " and " in v else None)
     if form.endswith(" CRC"):  # "Cheshire and Greater Manchester's CRC"
         add(lambda v: v[:-4] + "'s CRC" if v.endswith(" CRC") else None)
     add(lambda v: v.replace("'", "’") if "'" in v else None)
