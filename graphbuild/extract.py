@@ -25,7 +25,7 @@ from .frames import (
     speaker,
 )
 from .gazetteer import load_gazetteer
-from .mentions import acceptable_name, is_never_a_name, mentions_from_doc
+from .mentions import acceptable_name, byline_names, is_never_a_name, mentions_from_doc
 from .names import acronym_of, fold
 from .nlp import RULER_LABEL_PREFIX, ChunkSentences, chunks, gazetteer_names, lemma
 from .ontology import is_a
@@ -362,12 +362,13 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     described: Mention | None = None  # the organisation the text opens by describing
     pieces = list(chunks(doc.clean, max_chunk_chars))
     bulleted = _bulleted_names(pieces, nlp, doc.doc_id)
+    people = byline_names(doc.clean)
     sent_base = 0
     for sdoc, offset in nlp.pipe(pieces, batch_size=batch_size, as_tuples=True):
         result.words += sum(1 for t in sdoc if not t.is_space and not t.is_punct)
         text = sdoc.text  # rebuilt from the tokens on every access
         sentences = ChunkSentences(sdoc)
-        found = mentions_from_doc(sdoc, offset, doc.doc_id, sent_base, sentences)
+        found = mentions_from_doc(sdoc, offset, doc.doc_id, sent_base, sentences, people)
         taken = [(m.start - offset, m.end - offset) for m in found]
         for m in found:
             salience.add(m, len(result.mentions))

@@ -453,9 +453,25 @@ def _shouted(sdoc, ent) -> bool:
     return any(t.is_alpha and t.is_upper and len(t) > 1 for t in around)
 
 
+# a short line with "by" and a name: "Report by X, ...", "Posted 2 May 2021 by X", "By X | date"
+_BYLINE_NAME = re.compile(r"(?m)^(?=[^\n]{0,90}$)[^\S\n]*(?:(?:[A-Z][\w ]{0,30}[—–-]\s*)?(?:(?:A|An|"
+                          r"The|a|an|the)\s+)?(?:[Jj]oint\s+)?(?:[Rr]eport|[Rr]eview|[Ss]tudy|[Pp]aper|"
+                          r"[Aa]rticle|[Bb]log|[Pp]ost|[Pp]osted[^\n]{0,30}?|[Ww]ritten)\s+)?[Bb]y\s+"
+                          r"(?P<name>[A-Z][a-z'’-]+(?:[^\S\n]+[A-Z][a-z'’-]+){1,2})\b(?![\w'’-])")
+BYLINE_LINES_CHARS = 600  # the top of a text, where a byline names its writer
+
+
+def byline_names(text: str) -> frozenset[str]:
+    """The people a text's byline names ("Report by Gareth Davies, Comptroller ...",
+    "Posted 14 January 2020 by Sarah Whitlock"): persons, whatever the NER thought."""
+    return frozenset(m["name"] for m in _BYLINE_NAME.finditer(text[:BYLINE_LINES_CHARS]))
+
+
 def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
-                      sentences: ChunkSentences | None = None) -> list[Mention]:
-    """Mentions of one spaCy Doc (a chunk starting at `offset` of the document text)."""
+                      sentences: ChunkSentences | None = None,
+                      people: frozenset[str] = frozenset()) -> list[Mention]:
+    """Mentions of one spaCy Doc (a chunk starting at `offset` of the document text);
+    `people`: names the text's byline shows to be persons."""
     sentences = sentences or ChunkSentences(sdoc)
     typed = typed_by_context(sdoc)
     out = []
@@ -496,7 +512,9 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
             if cls == "Organisation" or finer in ("Document", "Intervention", "Tool"):
                 cls = finer
         listed_as = _class_from_list_head(ent) if cls in ("Person", "Organisation") else None
-        if listed_as is not None:
+        if cls == "Organisation" and name in people:
+            cls = "Person"  # "Report by Gareth Davies": the NER took him for an organisation
+        elif listed_as is not None:
             cls = listed_as  # "two charities: Rainer, ..., and Crime Concern"
         elif cls in ("Person", "Organisation") and ent.start > 0 and (
                 sdoc[ent.start - 1].lower_ in _PLACE_PREPOSITIONS) and org_class(name) in (
