@@ -250,9 +250,10 @@ def _verb_patient(v: Token) -> list[Token]:
     if _inverted_speakers(v):
         return []
     objs = _children(v, {"dobj", "dative", "oprd"})
-    if not objs and v.dep_ == "relcl" and any(s.lower_ not in RELATIVE_PRONOUNS
-                                              for s in _children(v, SUBJECT_DEPS)):
-        return [v.head]  # "the CRC, which Seetec bought" (not "X, which said ...")
+    if not objs and v.dep_ == "relcl" and lemma(v) != "be" and any(
+            s.lower_ not in RELATIVE_PRONOUNS for s in _children(v, SUBJECT_DEPS)):
+        return [v.head]  # "the CRC, which Seetec bought" (not "X, which said ...", nor "X,
+        # whose members are A and B")
     if not objs and v.dep_ == "conj" and _is_verb(v.head):
         return _verb_patient(v.head)  # "which X owned and Y now runs"
     return [_antecedent(o) for o in objs]
@@ -633,6 +634,11 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
             else:
                 objects = _role_fillers(t, frame.object, verb, extra, at, inside,
                                         frame.object_classes)
+                own = [o for o in objects if o not in subjects]
+                if own and len(own) < len(objects):
+                    # names on both sides came through a misparsed list ("X, whose members
+                    # are A, B and C,"): they belong to the subject side
+                    objects = own
                 # never between members of one list ("Napo, Unison and X, which all said")
                 pairs = [(s, o) for s in subjects for o in objects
                          if s != o and list_of.get(s, s) != list_of.get(o, -1 - o)]
