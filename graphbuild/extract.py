@@ -288,6 +288,51 @@ def _bulleted_names(pieces: list[tuple[str, int]], nlp, doc_id: str) -> dict[int
     return out
 
 
+def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
+                        pieces: list[tuple[str, int]]) -> list[RelationCandidate]:
+    """A line ending in a colon and the names its bullets open with, read as one sentence
+    ("On 1 February 2015 it took ownership of:" / "- Merseyside CRC" / "- West Yorkshire
+    CRC" is read "... it took ownership of Merseyside CRC and West Yorkshire CRC."): the
+    frames of that sentence, with the introducing line as their evidence."""
+    out = []
+    for k, (line, offset) in enumerate(pieces):
+        intro = line.rstrip()
+        if not intro.endswith(":"):
+            continue
+        items = []
+        for item, item_offset in pieces[k + 1:]:
+            bullet = _BULLET.match(item)
+            if not bullet:
+                break
+            first = next((i for i, m in enumerate(result.mentions)
+                          if item_offset + bullet.end() <= m.start < item_offset + len(item)
+                          and m.source in ("gazetteer", "ner")), None)
+            if first is not None and len(item[bullet.end():result.mentions[first].start
+                                               - item_offset].split()) < BULLET_NAME_WITHIN:
+                items.append(first)
+        if len(items) < 2:
+            continue
+        start = max(intro.rfind(". ", 0, len(intro) - 1) + 2, 0)  # the intro's last sentence
+        text = intro[start:-1].rstrip()
+        base = offset + start
+        mentions = [(i, m.start, m.end, m.cls) for i, m in enumerate(result.mentions)
+                    if base <= m.start < base + len(text)]
+        for j, i in enumerate(items):
+            text += (" and " if j == len(items) - 1 else ", " if j else " ")
+            mentions.append((i, base + len(text), base + len(text) + len(
+                result.mentions[i].text), result.mentions[i].cls))
+            text += result.mentions[i].text
+        sent = nlp(text + ".")[:]
+        ev_start, ev_end = _trim(doc.text, base, offset + len(intro))
+        for s, p, o, rule, conf, inspects, _ in match_frames(sent, base, [
+                (i, a, b, f"?{cls}" if _kind_unknown(result.mentions[i]) else cls)
+                for i, a, b, cls in mentions]):
+            for predicate in (p, "inspects") if inspects else (p,):
+                out.append(RelationCandidate(doc.doc_id, s, predicate, o, ev_start, ev_end,
+                                             rule, conf))
+    return out
+
+
 def _title_organisation(mentions: list[Mention], title_end: int) -> Mention | None:
     """The first organisation named before `title_end` (the end of the title line)."""
     return next((m for m in mentions if m.start < title_end and m.source in (
@@ -466,6 +511,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                         doc.doc_id, s, predicate, o, ev_start, ev_end, rule, conf,
                         when.valid_from, when.valid_until, when.start, when.end))
         sent_base += len(sentences.spans)
+    result.candidates += _bulleted_sentences(doc, result, nlp, pieces)
     result.candidates += _front_matter_facts(doc, result, salience)
     title_end = doc.text.find("\n")
     titled = title_end >= 0
