@@ -7,6 +7,7 @@ any process; resolution across documents happens afterwards (resolve.py).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -263,28 +264,39 @@ _BULLET = re.compile(r"\s*(?:[*•·▪‣◦–-]|\(?\d{1,2}[.)])\s+")
 BULLET_NAME_WITHIN = 3  # words into a bullet in which its name must start
 
 
+def _bullet_runs(pieces: list[tuple[str, int]]):
+    """Each line ending in a colon with the bulleted lines under it: (index of the line,
+    [(bullet text, its offset, where its words start)])."""
+    for k, (line, _) in enumerate(pieces):
+        if not line.rstrip().endswith(":"):
+            continue
+        items = []
+        for item, item_offset in pieces[k + 1:]:
+            bullet = _BULLET.match(item)
+            if not bullet:
+                break
+            items.append((item, item_offset, bullet.end()))
+        if len(items) >= 2:
+            yield k, items
+
+
 def _bulleted_names(pieces: list[tuple[str, int]], nlp, doc_id: str) -> dict[int, list[Mention]]:
     """The names that bulleted lines list under a line ending in a colon ("The six CRCs it
     bought were:" / "* Northumbria CRC, covering ..."), keyed by the offset of that line: the
     gazetteer name each bullet opens with."""
     out: dict[int, list[Mention]] = {}
-    for k, (line, offset) in enumerate(pieces):
-        if not line.rstrip().endswith(":"):
-            continue
+    for k, items in _bullet_runs(pieces):
         names = []
-        for item, item_offset in pieces[k + 1:]:
-            bullet = _BULLET.match(item)
-            if not bullet:
-                break
+        for item, item_offset, words in items:
             first = next(iter(gazetteer_names(nlp, item)), None)
-            if first is not None and len(item[bullet.end():first.start_char].split()) < \
+            if first is not None and len(item[words:first.start_char].split()) < \
                     BULLET_NAME_WITHIN:
                 names.append(Mention(doc_id, item_offset + first.start_char,
                                      item_offset + first.end_char, first.text,
                                      first.label_[len(RULER_LABEL_PREFIX):], "gazetteer",
                                      first.ent_id_, -1))
         if len(names) >= 2:
-            out[offset] = names
+            out[pieces[k][1]] = names
     return out
 
 
@@ -294,43 +306,49 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
     ("On 1 February 2015 it took ownership of:" / "- Merseyside CRC" / "- West Yorkshire
     CRC" is read "... it took ownership of Merseyside CRC and West Yorkshire CRC."): the
     frames of that sentence, with the introducing line as their evidence."""
+    starts = [m.start for m in result.mentions]  # in text order: chunks are read in order
+
+    def named_between(a: int, b: int) -> list[int]:
+        return [i for i in range(bisect_left(starts, a), bisect_left(starts, b))
+                if result.mentions[i].source in ("gazetteer", "ner")]
+
     out = []
-    for k, (line, offset) in enumerate(pieces):
-        intro = line.rstrip()
-        if not intro.endswith(":"):
-            continue
+    for k, runs in _bullet_runs(pieces):
         items = []
-        for item, item_offset in pieces[k + 1:]:
-            bullet = _BULLET.match(item)
-            if not bullet:
-                break
-            first = next((i for i, m in enumerate(result.mentions)
-                          if item_offset + bullet.end() <= m.start < item_offset + len(item)
-                          and m.source in ("gazetteer", "ner")), None)
-            if first is not None and len(item[bullet.end():result.mentions[first].start
+        for item, item_offset, words in runs:
+            first = next(iter(named_between(item_offset + words, item_offset + len(item))),
+                         None)
+            if first is not None and len(item[words:result.mentions[first].start
                                                - item_offset].split()) < BULLET_NAME_WITHIN:
                 items.append(first)
         if len(items) < 2:
             continue
+        intro, offset = pieces[k][0].rstrip(), pieces[k][1]
         start = max(intro.rfind(". ", 0, len(intro) - 1) + 2, 0)  # the intro's last sentence
         text = intro[start:-1].rstrip()
         base = offset + start
-        mentions = [(i, m.start, m.end, m.cls) for i, m in enumerate(result.mentions)
-                    if base <= m.start < base + len(text)]
+        mentions = [(i, m.start, m.end, m.cls) for i in range(
+            bisect_left(starts, base), bisect_left(starts, base + len(text)))
+            for m in [result.mentions[i]]]
         for j, i in enumerate(items):
             text += (" and " if j == len(items) - 1 else ", " if j else " ")
             mentions.append((i, base + len(text), base + len(text) + len(
                 result.mentions[i].text), result.mentions[i].cls))
             text += result.mentions[i].text
-        sent = nlp(text + ".")[:]
         ev_start, ev_end = _trim(doc.text, base, offset + len(intro))
-        for s, p, o, rule, conf, inspects, _ in match_frames(sent, base, [
-                (i, a, b, f"?{cls}" if _kind_unknown(result.mentions[i]) else cls)
-                for i, a, b, cls in mentions]):
+        for s, p, o, rule, conf, inspects, _ in match_frames(
+                nlp(text + ".")[:], base, _frame_mentions(result, mentions)):
             for predicate in (p, "inspects") if inspects else (p,):
                 out.append(RelationCandidate(doc.doc_id, s, predicate, o, ev_start, ev_end,
                                              rule, conf))
     return out
+
+
+def _frame_mentions(result: DocExtraction, mentions: list) -> list:
+    """Mentions as the frames take them: a description still to be resolved, or an
+    organisation of no known kind, may turn out any kind of its class ("?Class")."""
+    return [(i, a, b, f"?{cls}" if _kind_unknown(result.mentions[i]) else cls)
+            for i, a, b, cls in mentions]
 
 
 def _title_organisation(mentions: list[Mention], title_end: int) -> Mention | None:
@@ -473,10 +491,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             if sent.text.rstrip().endswith("?"):
                 continue  # a question states no fact
             found_facts = [(*f, None) for f in match_sentence(slotted, actors)]
-            # a description still to be resolved may turn out any kind of its class
-            found_facts += match_frames(sent, offset, [
-                (i, a, b, f"?{cls}" if _kind_unknown(result.mentions[i]) else cls)
-                for i, a, b, cls in in_sent])
+            found_facts += match_frames(sent, offset, _frame_mentions(result, in_sent))
             named = [x for x in in_sent if x[1] not in frame_only]  # quoted targets: no pronouns
             if quoted_by is not None:
                 found_facts += [(*f, None) for f in quoted_verdicts(sent, quoted_by, named,
