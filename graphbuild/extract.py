@@ -222,7 +222,7 @@ def _plural_mentions(text: str, offset, doc_id, sent_base, taken, sentences: Chu
                      before: list[Mention], bulleted: list[Mention]) -> list[Mention]:
     """A counted plural description ("both CRCs", "the three companies") stands for that many
     entities of its class named just before it: one mention of each, at its place. It is
-    left alone when fewer are in reach, or when the sentence spells the names out after a
+    left alone when fewer are in reach, or when the names are spelt out after it, after a
     colon or dash. In the line that introduces a bulleted list ("The six CRCs it bought
     were:"), it stands for the names the bullets list, counted or not."""
     regex, counts, heads = _plural_anaphors()
@@ -242,7 +242,7 @@ def _plural_mentions(text: str, offset, doc_id, sent_base, taken, sentences: Chu
             if not seen or hit["n"] and counts[hit["n"].lower()] != len(seen):
                 continue
             wanted = len(seen)
-        elif not hit["n"] or re.search(r"[:—–]| - ", text[hit.end():sent.end_char]):
+        elif not hit["n"] or re.match(r"\s*[:—–]|\s+-\s", text[hit.end():sent.end_char]):
             continue
         else:
             for m in sorted(before, key=lambda m: -m.start):
