@@ -80,6 +80,11 @@ class SalientEntity(NamedTuple):
     mentions: int
 
 
+def _key(e: SalientEntity) -> tuple[str, str]:
+    """The key `_Salience` counts an entity under."""
+    return (e.gazetteer_key or fold(e.name), e.cls)
+
+
 class _Salience:
     """Which entity of each kind the document is about so far (most mentioned, then latest)."""
 
@@ -144,7 +149,17 @@ class _Salience:
         if before is not None and also and not any(self.first[k] < before for k in options):
             options = [k for k in self.counts if self.first[k] < before
                        and any(is_a(k[1], c) for c in also)] or options
-        return self._best_of(options, before)
+        found = self._best_of(options, before)
+        if noun is not None and before is not None:
+            # "TTG is a resettlement service ... the service": one of another class that the
+            # text described with the noun, when it was named more lately
+            other = self._best_of([k for k, nouns in self.described.items()
+                                   if noun in nouns and not is_a(k[1], cls)
+                                   and self.first.get(k, before) < before], before)
+            if other is not None and (found is None or self.last.get(_key(other), -1) >
+                                      self.last.get(_key(found), -1)):
+                return other
+        return found
 
     def _best_of(self, keys: list[tuple[str, str]], before: int | None) -> SalientEntity | None:
         """The most mentioned (then latest) of these entities, among those named before

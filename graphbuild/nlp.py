@@ -145,6 +145,8 @@ def gazetteer_names(nlp: Language, text: str) -> list[Span]:
 
 
 _DETERMINERS = frozenset({"the", "a", "an", "its", "their", "our", "his", "her", "this"})
+_PREPOSITIONS = frozenset({"through", "beyond", "inside", "into", "towards", "after", "before",
+                           "under", "over", "out"})
 
 
 @Language.component("merge_gerund_names")
@@ -156,9 +158,12 @@ def merge_gerund_names(doc: Doc) -> Doc:
     with doc.retokenize() as retokenizer:
         for ent in doc.ents:
             before = doc[ent.start - 1].lower_ if ent.start else ""
-            if len(ent) > 1 and ent[0].lower_.endswith("ing") and ent[0].is_title \
-                    and before not in _DETERMINERS:  # "the Reducing Reoffending Partnership"
-                retokenizer.merge(ent)  # is read as a noun phrase already
+            first = ent[0]
+            if len(ent) > 1 and first.is_title and (
+                    first.lower_ in _PREPOSITIONS  # "the Through the Gate service"
+                    or first.lower_.endswith("ing") and before not in _DETERMINERS):
+                retokenizer.merge(ent)  # ("the Reducing Reoffending Partnership" is read as
+                # a noun phrase already)
     return doc
 
 
