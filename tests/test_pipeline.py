@@ -315,3 +315,13 @@ def test_i_is_the_writer_a_byline_names_but_not_a_speaker_in_quotes():
     assert ("Tamsin Hale", "memberOf", "Shelter") not in facts
     unsigned = "Why I left\n\nI joined Nacro in 2012.\n"
     assert not {f for f in _facts_of(unsigned) if f[1] == "memberOf"}
+
+
+def test_names_that_open_like_a_phrase_reach_the_parser_as_one_token():
+    nlp = load_pipeline(Settings().model)
+    doc = nlp("Working Links ran the Through the Gate service, but the Reducing Reoffending "
+              "Partnership did not.")
+    texts = [t.text for t in doc]
+    assert "Working Links" in texts and "Through the Gate" in texts
+    # after a determiner a gerund-initial name already parses as a noun phrase: left alone
+    assert "Reducing" in texts
