@@ -366,6 +366,31 @@ def _frame_mentions(result: DocExtraction, mentions: list) -> list:
             for i, a, b, cls in mentions]
 
 
+def _title_topics(doc: SourceText, result: DocExtraction, nlp) -> list[RelationCandidate]:
+    """What a report's title says it is about: "An Inspection of London Community
+    Rehabilitation Company", "A review of X", "Report on X" (the names inside a title are
+    no mentions of their own, so they are looked up in the title's words)."""
+    out = []
+    for r, m in list(enumerate(result.mentions)):
+        opening = _DOCUMENT_OPENING.match(m.text) if is_a(m.cls, "Document") and m.source in (
+            "gazetteer", "ner") else None
+        if opening is None:
+            continue
+        line = doc.text.rfind("\n", 0, m.start) + 1
+        end = doc.text.find("\n", m.end)
+        start, end = _trim(doc.text, line, len(doc.text) if end < 0 else end)
+        for name in gazetteer_names(nlp, m.text[opening.end():]):
+            cls = name.label_[len(RULER_LABEL_PREFIX):]
+            if is_a(cls, "Place"):
+                continue
+            at = m.start + opening.end() + name.start_char
+            result.mentions.append(Mention(doc.doc_id, at, at + len(name.text), name.text, cls,
+                                           "gazetteer", name.ent_id_, m.sentence))
+            out.append(RelationCandidate(doc.doc_id, r, "about", len(result.mentions) - 1,
+                                         start, end, "title", 0.7))
+    return out
+
+
 def _title_organisation(mentions: list[Mention], title_end: int) -> Mention | None:
     """The first organisation named before `title_end` (the end of the title line)."""
     return next((m for m in mentions if m.start < title_end and m.source in (
@@ -554,6 +579,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     author = _resolve_anaphors(doc, result, salience, title_end, described)
     _resolve_implied_subjects(result, salience, comments_start(doc.text),
                               author, own_voice)
+    result.candidates += _title_topics(doc, result, nlp)  # (its mentions name no author)
     result.candidates = [_partner_of_a_group(result, salience, c) for c in result.candidates
                          if _fits_its_frame(result, c)]
     result.candidates += _spoken_for(result)
@@ -629,11 +655,6 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
         result.mentions.append(mention)
         salience.add(mention, report)
     out = []
-    if opening:  # "An inspection of West Yorkshire CRC": what the title says it is about
-        start, end = _trim(doc.text, *title)
-        out += [RelationCandidate(doc.doc_id, report, "about", i, start, end, "front-matter",
-                                  0.7) for i in names_in(title[0] + opening.end(), title[1])
-                if i != report and not is_a(result.mentions[i].cls, "Place")]
     for a, b in bylines + org_lines:
         for i in names_in(a, b):
             cls = result.mentions[i].cls

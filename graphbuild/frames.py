@@ -404,8 +404,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
             for p in _children(a, {"pobj"})]
     if step == "patient":
         return _verb_patient(t) if verb else []
-    if step == "self":
-        return _noun_self(t)
+    if step == "self":  # (of a relative pronoun: of the noun it stands for)
+        return _noun_self(_antecedent(t))
     if step == "poss":
         return _children(t, {"poss"})
     if step == "compound":  # "an HMIP report", "Labour MP"
