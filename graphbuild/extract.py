@@ -26,7 +26,13 @@ from .frames import (
     speaker,
 )
 from .gazetteer import load_gazetteer
-from .mentions import acceptable_name, byline_names, is_never_a_name, mentions_from_doc
+from .mentions import (
+    BYLINE_LINES_CHARS,
+    acceptable_name,
+    byline_names,
+    is_never_a_name,
+    mentions_from_doc,
+)
 from .names import acronym_of, fold
 from .nlp import RULER_LABEL_PREFIX, ChunkSentences, chunks, gazetteer_names, lemma
 from .ontology import is_a
@@ -466,6 +472,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     pieces = list(chunks(doc.clean, max_chunk_chars))
     bulleted = _bulleted_names(pieces, nlp, doc.doc_id)
     people = byline_names(doc.clean)
+    signed = bool(people) or _SIGNED_LINE.search(doc.clean[:BYLINE_LINES_CHARS]) is not None
     sent_base = 0
     for sdoc, offset in nlp.pipe(pieces, batch_size=batch_size, as_tuples=True):
         result.words += sum(1 for t in sdoc if not t.is_space and not t.is_punct)
@@ -480,7 +487,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         found += _pronoun_mentions(offset, doc.doc_id, sent_base, found, sentences)
         pronouns = _inner_pronoun_mentions(sdoc, offset, doc.doc_id, sent_base,
                                            _recent(result.mentions, sent_base - 2) + found,
-                                           sentences)
+                                           sentences, signed)
         plurals = _plural_mentions(text, offset, doc.doc_id, sent_base, taken, sentences,
                                    _recent(result.mentions, sent_base - PLURAL_REACH) + found,
                                    bulleted.get(offset, []))
@@ -918,6 +925,8 @@ _FIRST_PERSON = {"we", "our", "us"}
 _WRITER = {"i", "me", "my"}  # the person a byline names ("Posted ... by Jane Smith")
 _BYLINE_AUTHOR = re.compile(r"(?im)^\s*(?:posted\b[^\n]*?\bby|by)\s+(?=[A-Z])")
 BYLINE_AUTHOR_LINES = 4  # lines at the top of a text in which its writer is named
+# a line a writer's name opens: "Frances Crook, chief executive of the Howard League, ..."
+_SIGNED_LINE = re.compile(r"(?m)^[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){1,2}, [a-z]")
 
 
 def _top_lines(text: str, n: int) -> list[re.Match]:
@@ -996,7 +1005,7 @@ def _recent(mentions: list[Mention], since_sentence: int) -> list[Mention]:
 
 
 def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mention],
-                            sentences: ChunkSentences) -> list[Mention]:
+                            sentences: ChunkSentences, signed: bool = True) -> list[Mention]:
     """Pronouns that no earlier rule made a mention of: 'she'/'his' is the nearest person
     before it, at most two sentences back; 'its'/'it' the nearest organisation that is the
     subject of its own sentence, in this sentence or the one before, within the paragraph,
@@ -1004,6 +1013,7 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
     often as right, measured on the development sets); 'we'/'our' the organisation whose
     text it is, and 'I'/'my' its writer (both resolved once the whole document is read)."""
     out = []
+    text = sdoc.text  # rebuilt from the tokens on every access
     for t in sdoc:
         lower = t.lower_
         if not t.tag_.startswith("PRP") or (lower not in _INNER_PRONOUNS
@@ -1019,8 +1029,9 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
                                "unresolved", None, sent))
             continue
         if lower in _WRITER:  # the writer, or a quotation's speaker (`_speaker_as_i`)
-            out.append(Mention(doc_id, start, start + len(t.text), t.text, "Person",
-                               "unresolved", None, sent))
+            if signed or _quoted(text, t.idx):  # (an unsigned text's 'I' stands for no one)
+                out.append(Mention(doc_id, start, start + len(t.text), t.text, "Person",
+                                   "unresolved", None, sent))
             continue
         wanted = _INNER_PRONOUNS[lower]
         options = [m for m in before if m.end <= start and m.sentence >= sent - 2
