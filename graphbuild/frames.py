@@ -672,8 +672,10 @@ def _possible_frames(sent: Span, mentions) -> frozenset[str]:
     present = frozenset().union(*(ancestors.get(c, frozenset({c})) for _, _, _, cls in mentions
                                   for c in (_kinds_of(cls[1:]) if cls.startswith("?")
                                             else (cls,))))
-    words = {x.lower_ for x in sent} | {lemma(x) for x in sent}
-    text = f" {' '.join(x.lower_ for x in sent)} "
+    lowered = [x.lower_ for x in sent]
+    # lemmas only of the words that inflect (a lemma look-up for every token cost a tenth)
+    words = set(lowered) | {lemma(x) for x in sent if x.tag_[:2] in ("VB", "NN")}
+    text = f" {' '.join(lowered)} "
     out = set()
     for f in load_frames():
         if not (f.subject_classes & present) or not (f.pairwise or f.object_classes & present):
