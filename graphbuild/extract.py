@@ -72,6 +72,18 @@ def _anaphors():
     return out
 
 
+def _description_hashes(vocab) -> frozenset[int]:
+    """The description nouns and their plurals, as the vocabulary's hashes."""
+    key = id(vocab)
+    if key not in _DESCRIPTION_HASHES:
+        _DESCRIPTION_HASHES[key] = frozenset(vocab.strings.add(w) for n in _description_nouns()
+                                             for w in (n, n + "s", n + "es"))
+    return _DESCRIPTION_HASHES[key]
+
+
+_DESCRIPTION_HASHES: dict[int, frozenset[int]] = {}
+
+
 @lru_cache(maxsize=1)
 def _description_nouns() -> frozenset[str]:
     """The nouns of the definite descriptions ("the partnership" → partnership)."""
@@ -113,9 +125,12 @@ class _Salience:
         led by ...", "Napo, the probation union," (so that "the partnership" and "the union"
         find them)."""
         nouns = _description_nouns()
-        for t in sdoc:
-            if t.lower_ not in nouns and t.lower_[:-1] not in nouns or lemma(t) not in nouns:
-                continue  # (the word first: a lemma for every token cost a tenth of a build)
+        lowers = sdoc.to_array("LOWER")  # (a Token object for every word cost a tenth)
+        wanted = _description_hashes(sdoc.vocab)
+        for i in (i for i, h in enumerate(lowers) if h in wanted):
+            t = sdoc[i]
+            if lemma(t) not in nouns:
+                continue
             if t.dep_ == "attr" and lemma(t.head) == "be":
                 named = [c for c in t.head.children if c.dep_ in _SUBJECT_DEPS]
             elif t.dep_ == "appos":
@@ -475,7 +490,8 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     signed = bool(people) or _SIGNED_LINE.search(doc.clean[:BYLINE_LINES_CHARS]) is not None
     sent_base = 0
     for sdoc, offset in nlp.pipe(pieces, batch_size=batch_size, as_tuples=True):
-        result.words += sum(1 for t in sdoc if not t.is_space and not t.is_punct)
+        result.words += len(sdoc) - int(  # words: not spaces, not punctuation
+            (sdoc.to_array("IS_SPACE") | sdoc.to_array("IS_PUNCT")).astype(bool).sum())
         text = sdoc.text  # rebuilt from the tokens on every access
         sentences = ChunkSentences(sdoc)
         found = mentions_from_doc(sdoc, offset, doc.doc_id, sent_base, sentences, people)
@@ -512,10 +528,13 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         _type_first_person(result, base_index, found, doc.text.find("\n"), described)
         line_date = timeline_date(text)  # "2019: ..." opening a timeline's line
         turn = _speaker_turn(text, offset, found, base_index)  # "Name (Party): ..." speaks
+        found_starts = [m.start for m in found]  # sorted
         for i, sent in enumerate(sentences.spans):
             s_start, s_end = offset + sent.start_char, offset + sent.end_char
-            in_sent = [(base_index + j, m.start, m.end, m.cls) for j, m in enumerate(found)
-                       if s_start <= m.start < s_end]  # a title may run past a colon
+            in_sent = [(base_index + j, found[j].start, found[j].end, found[j].cls)
+                       for j in range(bisect_left(found_starts, s_start),
+                                      bisect_left(found_starts, s_end))]
+            # (by where a mention starts: a title may run past a colon)
             quoted_by = quoting if quote_open else None
             if quoted_by is None and turn is not None and turn[1] < s_start:
                 quoted_by = turn[0]  # the rest of a speaker's turn is the speaker's
