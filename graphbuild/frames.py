@@ -388,6 +388,9 @@ def _holder(n: Token) -> list[Token]:
         if n.dep_ in SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS:
             return []  # "our teams are commissioned by X": X does not hold the teams
         return _verb_agent(head)
+    if n.dep_ == "pobj" and head.dep_ == "dobj" and _is_verb(head.head) and not _passive(
+            head.head):  # "X supervises cases from offices in Y": X holds the offices
+        return [head] + _verb_agent(head.head)
     return [head]
 
 
