@@ -137,9 +137,8 @@ class _Salience:
                 named = [t.head]
             else:
                 continue
-            for x in named:
-                start, end = offset + x.left_edge.idx, offset + x.right_edge.idx + len(
-                    x.right_edge)
+            for x in named:  # the name up to its head word, not what hangs after it
+                start, end = offset + x.left_edge.idx, offset + x.idx + len(x)
                 for m in found:
                     if start <= m.start < end and m.source in ("gazetteer", "ner"):
                         key = (m.gazetteer_key or fold(m.text), m.cls)
@@ -165,8 +164,10 @@ class _Salience:
                     continue
             options.append((key, c))
         if not options and noun is not None:  # none named so: one the text described so
+            # (a partnership, consortium, joint venture or alliance: any of them)
+            same = COLLECTIVE_NOUNS if noun in COLLECTIVE_NOUNS else {noun}
             options = [(k, c) for (k, c), nouns in self.described.items()
-                       if noun in nouns and is_a(c, cls)]
+                       if nouns & same and is_a(c, cls)]
         if before is not None and also and not any(self.first[k] < before for k in options):
             options = [k for k in self.counts if self.first[k] < before
                        and any(is_a(k[1], c) for c in also)] or options
