@@ -315,6 +315,11 @@ def _partitive_whole(n: Token) -> Token | None:
     return None
 
 
+# "in X", "across X", "on the Isle of Wight", and "across X, including Y" as the parser
+# hangs the list from the verb
+PLACE_PREPOSITIONS = frozenset({"in", "across", "throughout", "on", "including"})
+
+
 def _places_within(v: Token, own_only: bool = False) -> list[Token]:
     """The objects of "in"/"across"/"throughout" anywhere in a verb's own clause, through
     its objects and non-finite clauses ("awarded money to support women leaving prison in
@@ -332,7 +337,8 @@ def _places_within(v: Token, own_only: bool = False) -> list[Token]:
                 continue
             if c.dep_ == "relcl" and x.dep_ in ("dobj", "attr", "appos") and x.i != v.i:
                 continue  # "owned X, which supervises people in Y": X's place, not the owner's
-            if c.dep_ == "pobj" and x.lower_ in ("in", "across", "throughout"):
+            if c.dep_ == "pobj" and x.lower_ in PLACE_PREPOSITIONS and not (
+                    x.i and x.doc[x.i - 1].text == "-"):  # not "Stockton-on-Tees"
                 out.append(c)
             todo.append(c)
     return out
