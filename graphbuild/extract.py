@@ -233,11 +233,12 @@ PLURAL_REACH = 12  # sentences back in which "the two CRCs" finds the CRCs it me
 
 
 @lru_cache(maxsize=1)
-def _plural_anaphors() -> tuple[re.Pattern, dict[str, int], dict[str, tuple[str, str | None]]]:
+def _plural_anaphors() -> tuple[re.Pattern, dict[str, int],
+                                dict[str, tuple[str, str | None, tuple[str, ...]]]]:
     spec = load_yaml("lexicon.yaml").get("plural_anaphors") or {}
     counts = {str(k).lower(): int(v) for k, v in (spec.get("counts") or {}).items()}
-    heads = {w.lower(): (h["class"], h.get("keyword")) for h in spec.get("heads") or []
-             for w in h["words"]}
+    heads = {w.lower(): (h["class"], h.get("keyword"), tuple(h.get("also") or ()))
+             for h in spec.get("heads") or [] for w in h["words"]}
     if not counts or not heads:
         return re.compile(r"(?!)"), counts, heads
     # the count may be left out only before a bulleted list ("the following CRCs:")
@@ -269,7 +270,7 @@ def _plural_mentions(text: str, offset, doc_id, sent_base, taken, sentences: Chu
             continue
         index = sentences.index_at(hit.start())
         sent = sentences.spans[index]
-        cls, keyword = heads[hit["head"].lower()]
+        cls, keyword, also = heads[hit["head"].lower()]
         start = offset + hit.start()
         seen: dict[str, Mention] = {}
         if bulleted and index == len(sentences.spans) - 1:
@@ -282,12 +283,21 @@ def _plural_mentions(text: str, offset, doc_id, sent_base, taken, sentences: Chu
         elif not hit["n"] or re.match(r"\s*[:—–]|\s+-\s", text[hit.end():sent.end_char]):
             continue
         else:
-            for m in sorted(before, key=lambda m: -m.start):
-                if m.end <= start and m.sentence >= sent_base + index - PLURAL_REACH \
-                        and m.source in ("gazetteer", "ner", "anaphor") and is_a(m.cls, cls) \
-                        and _named_with(m, keyword):
-                    seen.setdefault(m.gazetteer_key or fold(m.text), m)
             wanted = counts[hit["n"].lower()]
+            # of the head's class, else of the class it may also mean ("the five companies"
+            # after five CRCs)
+            for kind in (cls, *also):
+                seen = {}
+                # another class is not looked for in the plural's own sentence, whose subject
+                # it may be ("the Probation Service took over the work of the two companies")
+                last = sent_base + index - (kind != cls)
+                for m in sorted(before, key=lambda m: -m.start):
+                    if m.end <= start and sent_base + index - PLURAL_REACH <= m.sentence <= last \
+                            and m.source in ("gazetteer", "ner", "anaphor") and is_a(
+                                m.cls, kind) and _named_with(m, keyword):
+                        seen.setdefault(m.gazetteer_key or fold(m.text), m)
+                if len(seen) >= wanted:
+                    break
             if len(seen) < wanted:
                 continue
         for m in list(seen.values())[:wanted]:
