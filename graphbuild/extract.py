@@ -619,6 +619,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     result.candidates += _title_topics(doc, result, nlp)  # (its mentions name no author)
     result.candidates = [_partner_of_a_group(result, salience, c) for c in result.candidates
                          if _fits_its_frame(result, c)]
+    result.candidates = _members_of_the_group(result, salience)
     result.candidates += _spoken_for(result)
     return result
 
@@ -723,6 +724,28 @@ def _partner_of_a_group(result: DocExtraction, salience: _Salience,
             return replace(c, subject=member, predicate="memberOf", object=group,
                            extractor=f"{c.extractor}:group")
     return c
+
+
+def _members_of_the_group(result: DocExtraction, salience: _Salience) -> list[RelationCandidate]:
+    """"X, a partnership led by Y which also includes Z": the parser hangs the relative
+    clause from Y, but Z is a member of the partnership Y leads. A member's member, in one
+    sentence, of a body the text never called a partnership or consortium, is the group's."""
+    def key(ref) -> tuple | None:
+        if not isinstance(ref, int):
+            return None
+        m = result.mentions[ref]
+        return (m.gazetteer_key or fold(m.text), m.cls)
+
+    groups = {(c.sent_start, key(c.subject)): c.object for c in result.candidates
+              if c.predicate == "memberOf" and key(c.subject) is not None}
+    out = []
+    for c in result.candidates:
+        group = groups.get((c.sent_start, key(c.object))) if c.predicate == "memberOf" else None
+        if group is not None and key(group) != key(c.subject) and not (
+                salience.described.get(key(c.object), set()) & COLLECTIVE_NOUNS):
+            c = replace(c, object=group, extractor=f"{c.extractor}:group")
+        out.append(c)
+    return out
 
 
 def _fits_its_frame(result: DocExtraction, c: RelationCandidate) -> bool:
