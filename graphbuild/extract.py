@@ -461,12 +461,13 @@ def _author_organisation(result: DocExtraction, salience: _Salience, title_end: 
 
 
 def _resolve_anaphors(doc: SourceText, result: DocExtraction, salience: _Salience,
-                      title_end: int, described: Mention | None) -> SalientEntity | None:
+                      title_end: int, described: Mention | None,
+                      people: frozenset[str]) -> SalientEntity | None:
     """Point each definite description at the entity of its kind the document is most about,
     'we'/'our' at the organisation whose text it is (returned), and 'I' at its writer."""
     specs = _anaphors()
     author = _author_organisation(result, salience, title_end, described)
-    writer = _writer(doc, result)
+    writer = _writer(result, people, doc.clean[:BYLINE_LINES_CHARS])
     for i, m in enumerate(result.mentions):
         if m.source != "unresolved":
             continue
@@ -613,7 +614,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     own_voice = any(m.source == "unresolved" and m.text.lower() in _FIRST_PERSON
                     for m in result.mentions) and (described is not None or titled and (
                         _title_organisation(result.mentions, title_end) is not None))
-    author = _resolve_anaphors(doc, result, salience, title_end, described)
+    author = _resolve_anaphors(doc, result, salience, title_end, described, people)
     _resolve_implied_subjects(result, salience, comments_start(doc.text),
                               author, own_voice)
     result.candidates += _title_topics(doc, result, nlp)  # (its mentions name no author)
@@ -976,10 +977,8 @@ _INNER_PRONOUNS = {"he": "Person", "she": "Person", "his": "Person", "her": "Per
                    "its": "Organisation", "it": "Organisation"}
 _FIRST_PERSON = {"we", "our", "us"}
 _WRITER = {"i", "me", "my"}  # the person a byline names ("Posted ... by Jane Smith")
-_BYLINE_AUTHOR = re.compile(r"(?im)^\s*(?:posted\b[^\n]*?\bby|by)\s+(?=[A-Z])")
-BYLINE_AUTHOR_LINES = 4  # lines at the top of a text in which its writer is named
 # a line a writer's name opens: "Frances Crook, chief executive of the Howard League, ..."
-_SIGNED_LINE = re.compile(r"(?m)^[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){1,2}, [a-z]")
+_SIGNED_LINE = re.compile(r"(?m)^(?P<name>[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){1,2}), [a-z]")
 
 
 def _top_lines(text: str, n: int) -> list[re.Match]:
@@ -1010,23 +1009,17 @@ def _quoted(text: str, at: int) -> bool:
     return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 
-def _writer(doc: SourceText, result: DocExtraction) -> SalientEntity | None:
-    """Who 'I' is: the person a byline at the top of the text names ("Posted 14 January
-    2020 by Sarah Whitlock", "By Hannah Okafor | 7 March 2023"), or one a line of its own
+def _writer(result: DocExtraction, people: frozenset[str], top: str) -> SalientEntity | None:
+    """Who 'I' is: the person the byline names (`people`: "Posted 14 January 2020 by Sarah
+    Whitlock", "By Hannah Okafor | 7 March 2023"), or one a line at the top of the text
     opens with ("Frances Crook, chief executive of the Howard League, 28 July 2018")."""
-    top = _top_lines(doc.text, BYLINE_AUTHOR_LINES)
-    for line in top:
-        by = _BYLINE_AUTHOR.search(line.group())
-        for i, m in enumerate(result.mentions):
-            if m.source not in ("gazetteer", "ner") or not line.start() <= m.start < line.end():
-                continue
-            if by and m.start == line.start() + by.end() and m.cls == "Organisation" \
-                    and m.gazetteer_key is None and 2 <= len(m.text.split()) <= 3:
-                m = result.mentions[i] = replace(m, cls="Person")  # "by Tamsin Hale": a person
-            if m.cls == "Person" and (by and m.start == line.start() + by.end()
-                                      or m.start == line.start() and line is not top[0]):
-                return SalientEntity(m.gazetteer_key or m.text, "Person", m.gazetteer_key, 0)
-    return None
+    signers = {m["name"] for m in _SIGNED_LINE.finditer(top)}
+    return next((SalientEntity(m.gazetteer_key or m.text, "Person", m.gazetteer_key, 0)
+                 for m in result.mentions if m.start < len(top) and m.cls == "Person"
+                 and m.source in ("gazetteer", "ner") and (m.text in people
+                                                          or m.text in signers)), None)
+
+
 _SUBJECT_DEPS = ("nsubj", "nsubjpass")
 
 
