@@ -103,6 +103,11 @@ def _key(e: SalientEntity) -> tuple[str, str]:
     return (e.gazetteer_key or fold(e.name), e.cls)
 
 
+def _mention_key(m: Mention) -> tuple[str, str]:
+    """The entity a mention names, as `_Salience` keys it."""
+    return (m.gazetteer_key or fold(m.text), m.cls)
+
+
 class _Salience:
     """Which entity of each kind the document is about so far (most mentioned, then latest)."""
 
@@ -114,7 +119,7 @@ class _Salience:
         self.described: dict[tuple[str, str], set[str]] = {}  # "X is a partnership"
 
     def add(self, m: Mention, order: int) -> None:
-        key = (m.gazetteer_key or fold(m.text), m.cls)
+        key = _mention_key(m)
         self.counts[key] += 1
         self.last[key] = order
         self.first.setdefault(key, m.start)
@@ -141,8 +146,12 @@ class _Salience:
                 start, end = offset + x.left_edge.idx, offset + x.idx + len(x)
                 for m in found:
                     if start <= m.start < end and m.source in ("gazetteer", "ner"):
-                        key = (m.gazetteer_key or fold(m.text), m.cls)
+                        key = _mention_key(m)
                         self.described.setdefault(key, set()).add(lemma(t))
+
+    def is_group(self, key: tuple[str, str]) -> bool:
+        """Whether the text called the entity a partnership, consortium, venture or alliance."""
+        return bool(self.described.get(key, set()) & COLLECTIVE_NOUNS)
 
     def best(self, cls: str, *keywords: str, before: int | None = None,
              noun: str | None = None, also: tuple[str, ...] = ()) -> SalientEntity | None:
@@ -717,9 +726,7 @@ def _partner_of_a_group(result: DocExtraction, salience: _Salience,
             c.object, int):
         return c
     def is_group(ref: int) -> bool:
-        m = result.mentions[ref]
-        key = (m.gazetteer_key or fold(m.text), m.cls)
-        return bool(salience.described.get(key, set()) & COLLECTIVE_NOUNS)
+        return salience.is_group(_mention_key(result.mentions[ref]))
     for group, member in ((c.subject, c.object), (c.object, c.subject)):
         if is_group(group) and not is_group(member):
             return replace(c, subject=member, predicate="memberOf", object=group,
@@ -732,18 +739,15 @@ def _members_of_the_group(result: DocExtraction, salience: _Salience) -> list[Re
     clause from Y, but Z is a member of the partnership Y leads. A member's member, in one
     sentence, of a body the text never called a partnership or consortium, is the group's."""
     def key(ref) -> tuple | None:
-        if not isinstance(ref, int):
-            return None
-        m = result.mentions[ref]
-        return (m.gazetteer_key or fold(m.text), m.cls)
+        return _mention_key(result.mentions[ref]) if isinstance(ref, int) else None
 
     groups = {(c.sent_start, key(c.subject)): c.object for c in result.candidates
               if c.predicate == "memberOf" and key(c.subject) is not None}
     out = []
     for c in result.candidates:
         group = groups.get((c.sent_start, key(c.object))) if c.predicate == "memberOf" else None
-        if group is not None and key(group) != key(c.subject) and not (
-                salience.described.get(key(c.object), set()) & COLLECTIVE_NOUNS):
+        if group is not None and key(group) != key(c.subject) and not salience.is_group(
+                key(c.object)):
             c = replace(c, object=group, extractor=f"{c.extractor}:group")
         out.append(c)
     return out
