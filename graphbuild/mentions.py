@@ -474,6 +474,7 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
     `people`: names the text's byline shows to be persons."""
     sentences = sentences or ChunkSentences(sdoc)
     typed = typed_by_context(sdoc)
+    text = sdoc.text  # rebuilt from the tokens on every access: once, not once per name
     out = []
     for t in typed:
         sent = sentence_base + sentences.index_at(t.start)
@@ -521,7 +522,7 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
                 "Person", "Organisation") and (cls == "Person" or len(name.split()) == 1):
             cls = "Place"  # "offices in High Wycombe", "based in Hockley": not a person or firm
         elif cls == "Organisation" and 2 <= len(name.split()) <= 3 and org_class(name) == \
-                "Organisation" and _role_after_name().match(sdoc.text, ent.end_char):
+                "Organisation" and _role_after_name().match(text, ent.end_char):
             cls = "Person"  # "Adrian Ringrose, Chief Executive of Interserve"
         if cls == "WorkOfArt":
             continue  # titles count only when their words say they are reports or programmes
