@@ -321,7 +321,7 @@ PLACE_PREPOSITIONS = frozenset({"in", "across", "throughout", "on", "including"}
 
 
 def _places_within(v: Token, own_only: bool = False) -> list[Token]:
-    """The objects of "in"/"across"/"throughout" anywhere in a verb's own clause, through
+    """The objects of PLACE_PREPOSITIONS ("in", "across", ...) anywhere in a verb's own clause, through
     its objects and non-finite clauses ("awarded money to support women leaving prison in
     Swansea"), but not through a clause with a subject of its own; `own_only`: nor through
     the other members of a list ("A in X and B in Y")."""
