@@ -1063,9 +1063,18 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
     often as right, measured on the development sets); 'we'/'our' the organisation whose
     text it is, and 'I'/'my' its writer (both resolved once the whole document is read)."""
     out = []
+    named_back: list[Mention] = []  # "the latter": what a later 'it' may stand for
     text = sdoc.text  # rebuilt from the tokens on every access
     for t in sdoc:
         lower = t.lower_
+        if lower in _FORMER_LATTER:
+            sent = sent_base + sentences.index_at(t.idx)
+            named = _former_or_latter(sdoc, t, offset, before, sent)
+            if named is not None:  # the mention spans "the latter"
+                named_back.append(Mention(doc_id, offset + t.idx - 4, offset + t.idx + len(
+                    t.text), named.text, named.cls, "anaphor", named.gazetteer_key, sent))
+                out.append(named_back[-1])
+            continue
         if not t.tag_.startswith("PRP") or (lower not in _INNER_PRONOUNS
                                              and lower not in _FIRST_PERSON
                                              and lower not in _WRITER):
@@ -1083,13 +1092,15 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
                 out.append(Mention(doc_id, start, start + len(t.text), t.text, "Person",
                                    "unresolved", None, sent))
             continue
-        wanted = _INNER_PRONOUNS[lower]
-        options = [m for m in before if m.end <= start and m.sentence >= sent - 2
-                   and is_a(m.cls, wanted) and m.text.lower() not in _FIRST_PERSON]
+        # 'it' may be a programme or a policy too ("the scheme ... it has been a failure")
+        wanted = _IT_CLASSES if lower == "it" else (_INNER_PRONOUNS[lower],)
+        options = [m for m in before + named_back if m.end <= start and m.sentence >= sent - 2
+                   and any(is_a(m.cls, w) for w in wanted)
+                   and m.text.lower() not in _FIRST_PERSON]
         kind = _possessor_class(t) if lower == "its" else None
         if kind is not None:  # "its chief inspector": the nearest inspectorate
             options = [m for m in options if is_a(m.cls, kind)]
-        elif wanted == "Organisation":  # 'it' is never a plural description ("inspectors")
+        elif lower in ("it", "its"):  # 'it' is never a plural description ("inspectors")
             near = [m for m in options if m.start >= offset and m.sentence >= sent - 1
                     and not (m.source == "unresolved" and m.text.endswith("s"))]
             subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset,
@@ -1111,6 +1122,30 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
         out.append(Mention(doc_id, start, start + len(t.text), a.text, a.cls, source,
                            a.gazetteer_key, sent))
     return out
+
+
+_FORMER_LATTER = {"former": -2, "latter": -1}
+
+
+def _former_or_latter(sdoc, t: Token, offset: int, before: list[Mention],
+                      sent: int) -> Mention | None:
+    """What "the former" or "the latter" stands for: the first or the second of the last two
+    things named before it, in its sentence or the one before, leaving out the subjects of
+    its own sentence ("Working Links owned A and B. HMIP inspected the latter": B)."""
+    if t.dep_ in ("amod", "compound") or not any(
+            c.lower_ == "the" and c.i == t.i - 1 for c in t.children):
+        return None  # "the former chief executive"
+    named: list[Mention] = []
+    for m in _recent(before, sent - 1):
+        if m.end > offset + t.idx or m.source == "unresolved" or not any(
+                is_a(m.cls, c) for c in (*_IT_CLASSES, "Person")):
+            continue
+        if m.sentence == sent and m.start >= offset and _is_subject(
+                sdoc, m.start - offset, m.end - offset, relative=False):
+            continue
+        if not named or _mention_key(named[-1]) != _mention_key(m):
+            named.append(m)
+    return named[_FORMER_LATTER[t.lower_]] if len(named) >= 2 else None
 
 
 def _speaker_turn(text: str, offset: int, found: list[Mention],
@@ -1200,19 +1235,36 @@ def _writers_employer(verb, offset: int, found: list[Mention]) -> Mention | None
 def _parallel_object(pronoun):
     """The object of the first of two conjoined verbs, for an 'it' that is the second's
     object: "X bought A4e and renamed it PeoplePlus" (it is A4e)."""
-    verb = pronoun.head
-    if pronoun.lower_ != "it" or pronoun.dep_ != "dobj" or verb.dep_ != "conj":
+    verb = _object_of(pronoun) if pronoun.lower_ == "it" else None
+    if verb is None or verb.dep_ != "conj":
         return None
     return next((c for c in verb.head.children if c.dep_ == "dobj"), None)
+
+
+def _object_of(pronoun):
+    """The verb whose object a pronoun is: its head, or for the subject of an infinitive the
+    verb above it ("found it to be failing": found)."""
+    if pronoun.dep_ == "dobj":
+        return pronoun.head
+    clause = pronoun.head
+    if pronoun.dep_ in _SUBJECT_DEPS and clause.dep_ in ("ccomp", "xcomp") and any(
+            c.lower_ == "to" and c.dep_ == "aux" for c in clause.children):
+        return clause.head
+    return None
 
 
 def _same_clause_subject(sdoc, pronoun, start: int, end: int) -> bool:
     """Whether a name is the subject of the clause an object 'it' is in: "X is part of it"
     never means part of X (that would be "itself")."""
-    if pronoun.lower_ != "it" or pronoun.dep_ in _SUBJECT_DEPS:
+    if pronoun.lower_ != "it":
         return False
+    if pronoun.dep_ in _SUBJECT_DEPS:  # "X found it to be failing": the subject of an
+        clause = _object_of(pronoun)  # infinitive is the object of the verb above it
+        if clause is None:
+            return False
+    else:
+        clause = next((a for a in pronoun.ancestors if a.tag_.startswith("VB")), None)
     span = sdoc.char_span(start, end, alignment_mode="expand")
-    clause = next((a for a in pronoun.ancestors if a.tag_.startswith("VB")), None)
     verbs = set()
     while clause is not None:  # "X bought A and renamed it": the shared subject too
         verbs.add(clause.i)

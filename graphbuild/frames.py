@@ -33,6 +33,7 @@ ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "he
          "described", "container", "phrase"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
+OPINION_NOUNS = {"view", "opinion", "judgement", "judgment", "assessment", "words"}
 NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
 # "formerly known as X": X is the entity before a renaming, not the same thing
 FORMER_WORDS = {"formerly", "previously", "once", "originally"}
@@ -345,9 +346,13 @@ def _places_within(v: Token, own_only: bool = False) -> list[Token]:
 
 
 def _according_to(v: Token) -> list[Token]:
-    """The source a clause is attributed to: "According to X, the reforms failed"."""
+    """The source a clause is attributed to: "According to X, the reforms failed", "in our
+    view it has failed", "in the view of X"."""
     return [p for c in v.children if c.dep_ == "prep" and c.lower_ == "according"
-            for to in c.children if to.lower_ == "to" for p in _children(to, {"pobj"})]
+            for to in c.children if to.lower_ == "to" for p in _children(to, {"pobj"})] + [
+        p for c in v.children if c.dep_ == "prep" and c.lower_ == "in"
+        for view in _children(c, {"pobj"}) if view.lower_ in OPINION_NOUNS
+        for p in _children(view, {"poss"}) + _step(view, "prep:of", False)]
 
 
 def _opens_list(x: Token) -> bool:
