@@ -19,6 +19,7 @@ from spacy.tokens import Token
 from .frames import (
     classes_ok,
     frames_by_id,
+    is_infinitive,
     match_frames,
     quote_open_after,
     quoted_verdicts,
@@ -1247,8 +1248,8 @@ def _object_of(pronoun):
     if pronoun.dep_ == "dobj":
         return pronoun.head
     clause = pronoun.head
-    if pronoun.dep_ in _SUBJECT_DEPS and clause.dep_ in ("ccomp", "xcomp") and any(
-            c.lower_ == "to" and c.dep_ == "aux" for c in clause.children):
+    if pronoun.dep_ in _SUBJECT_DEPS and clause.dep_ in ("ccomp", "xcomp") and is_infinitive(
+            clause):
         return clause.head
     return None
 

@@ -226,7 +226,7 @@ def _verb_agent(v: Token) -> list[Token]:
             return _verb_patient(v.head)  # "X funded Y to provide Z": Y provides Z
         return _verb_agent(v.head)  # "X decided to buy Y", "X said, describing Y ..."
     if v.dep_ == "acl" and not _passive(v):
-        if any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children):
+        if is_infinitive(v):
             return _holder(v.head)  # "X won the contract to run Y": X runs Y
         return [v.head]  # "a consortium owning three CRCs"
     return []
@@ -345,6 +345,11 @@ def _places_within(v: Token, own_only: bool = False) -> list[Token]:
     return out
 
 
+def is_infinitive(v: Token) -> bool:
+    """"to run", "to be failing"."""
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in v.children)
+
+
 def _according_to(v: Token) -> list[Token]:
     """The source a clause is attributed to: "According to X, the reforms failed", "in our
     view it has failed", "in the view of X"."""
@@ -439,8 +444,9 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
     if step == "within":
         return _places_within(t)
     if step == "described":  # "Napo, the union for probation staff in England and Wales"
-        return [p for c in t.children if c.dep_ in ("appos", "relcl")
-                or c.dep_ == "acl" and not _passive(c)  # not "centres run by X in Y"
+        return [p for c in t.children if (c.dep_ in ("appos", "relcl")
+                or c.dep_ == "acl" and not _passive(c))  # not "centres run by X in Y"
+                and not is_infinitive(c)  # nor "an agency, to provide X in Y": a purpose
                 for p in _places_within(c, own_only=True)]
     if step == "phrase":  # "a provider of justice services, based in X": the provider
         while t.dep_ in ("pobj", "conj") and t.head.i != t.i and (

@@ -167,6 +167,40 @@ def merge_gerund_names(doc: Doc) -> Doc:
     return doc
 
 
+# Links that stay inside one noun phrase or list: walking up them from the name before an
+# apposition's comma must reach the noun the parser hung the apposition on.
+_PHRASE_DEPS = {"compound", "flat", "conj", "cc", "pobj", "prep", "poss", "amod", "nmod",
+                "appos", "npadvmod", "det"}
+
+
+@Language.component("repair_appositions")
+def repair_appositions(doc: Doc) -> Doc:
+    """Hang an apposition on the name just before its comma. The parser at times hangs it on
+    a noun further back: in "X was paid by HM Prison and Probation Service (HMPPS), an agency
+    of the Ministry of Justice" it made X the agency."""
+    for t in doc:
+        if t.dep_ != "appos" or t.left_edge.i < 2 or doc[t.left_edge.i - 1].text != ",":
+            continue
+        near = t.left_edge.i - 2
+        if doc[near].text == ")":  # "Name (ACRONYM), an agency of ...": the name
+            opening = next((i for i in range(near - 1, max(near - 5, 0), -1)
+                            if doc[i].text == "("), None)
+            near = opening - 1 if opening else near
+        x = doc[near]
+        if not x.tag_.startswith("NN") or near < t.sent.start or x.i == t.head.i:
+            continue
+        y = x
+        while y.i != t.head.i and y.dep_ in _PHRASE_DEPS and y.head.i != y.i and not (
+                y.tag_.startswith("VB")):
+            y = y.head
+        if y.i == t.head.i:
+            continue  # the parser's reading: "A, B and C, the three owners"
+        while x.dep_ in ("compound", "flat") and x.head.i > x.i:
+            x = x.head  # the name's head word
+        t.head = x
+    return doc
+
+
 @lru_cache(maxsize=4)
 def load_pipeline(model: str) -> Language:
     """The model with the gazetteer ruler first, so gazetteer names win over its NER and
@@ -185,6 +219,7 @@ def load_pipeline(model: str) -> Language:
         raise ModelError(f"spaCy model {model!r} needs both a parser and an ner component")
     nlp.add_pipe("gazetteer_ruler", first=True)
     nlp.add_pipe("merge_gerund_names", after="gazetteer_ruler")
+    nlp.add_pipe("repair_appositions", after="parser")
     lemmatizer = dict(nlp.components).get("lemmatizer")
     if lemmatizer is not None and hasattr(lemmatizer, "rule_lemmatize"):
         _LEMMATIZERS[id(nlp.vocab)] = lemmatizer
