@@ -1281,8 +1281,8 @@ def _is_subject(sdoc, start: int, end: int, relative: bool = True) -> bool:
     if span is None:
         return False
     root = span.root
-    if root.dep_ in _SUBJECT_DEPS:
-        return True
+    if root.dep_ in _SUBJECT_DEPS or root.dep_ == "appos" and root.head.dep_ in _SUBJECT_DEPS:
+        return True  # (or in apposition to it: "The firm, Working Links, said")
     if relative and any(c.dep_ == "relcl" and any(s.dep_ in _SUBJECT_DEPS and s.lower_ in ("which", "who",
                                                                              "that")
                                      for s in c.children) for c in root.children):

@@ -197,8 +197,16 @@ def _inverted_speakers(v: Token) -> list[Token]:
     return [o for o in _children(v, {"dobj"}) if o.i > v.i]
 
 
+def _hyphened_doer(v: Token) -> Token | None:
+    """The name before the hyphen of "the Seetec-owned CRC", "the Home Office-funded charity"
+    (the parser hangs it on the participle, which modifies the noun)."""
+    if v.dep_ != "amod" or v.tag_ != "VBN" or v.i < 2 or v.doc[v.i - 1].text != "-":
+        return None
+    return next((c for c in v.children if c.i == v.i - 2 and c.tag_.startswith("NN")), None)
+
+
 def _verb_agent(v: Token) -> list[Token]:
-    doer = _relative_doer(v)
+    doer = _relative_doer(v) or _hyphened_doer(v)
     if doer is not None:
         return [doer]
     if _passive(v):  # the parser marks "by" as an agent, or at times as a plain preposition
@@ -233,7 +241,7 @@ def _verb_agent(v: Token) -> list[Token]:
 
 
 def _verb_patient(v: Token) -> list[Token]:
-    if _relative_doer(v) is not None:
+    if _relative_doer(v) is not None or _hyphened_doer(v) is not None:
         return [v.head]
     if _passive(v):
         subj = _children(v, PASSIVE_SUBJECT_DEPS)
@@ -336,8 +344,10 @@ def _places_within(v: Token, own_only: bool = False) -> list[Token]:
                 # still the area)
             if own_only and c.dep_ == "conj" and not _is_verb(c):
                 continue
-            if c.dep_ == "relcl" and x.dep_ in ("dobj", "attr", "appos") and x.i != v.i:
+            if c.dep_ == "relcl" and x.dep_ in ("dobj", "attr", "appos") and x.i != v.i and (
+                    x.lower_ not in _caseload_nouns()):
                 continue  # "owned X, which supervises people in Y": X's place, not the owner's
+                # (but "supervises people who live across Y" is the supervisor's)
             if c.dep_ == "pobj" and x.lower_ in PLACE_PREPOSITIONS and not (
                     x.i and x.doc[x.i - 1].text == "-"):  # not "Stockton-on-Tees"
                 out.append(c)
@@ -548,6 +558,9 @@ def _same_thing(t: Token) -> list[Token]:
         whole = _partitive_whole(x)  # "one of two companies run by X"
         if whole is not None:
             todo += _noun_self(whole)
+        if x.tag_ in ("NN", "NNS") and x.dep_ == "pobj" and x.head.lower_ == "as" and (
+                x.head.head.tag_.startswith("VB")):  # "It was founded as a joint venture
+            todo += _noun_self(x)  # owned by X": the venture is it
     return seen
 
 
@@ -741,6 +754,11 @@ def role_excluded(predicate: str, role: str, cls: str) -> bool:
 @lru_cache(maxsize=1)
 def _object_control() -> frozenset[str]:
     return frozenset(load_yaml("frames.yaml").get("object_control_verbs") or ())
+
+
+@lru_cache(maxsize=1)
+def _caseload_nouns() -> frozenset[str]:
+    return frozenset(load_yaml("frames.yaml").get("caseload_nouns") or ())
 
 
 @lru_cache(maxsize=1)
