@@ -116,7 +116,7 @@ def acceptable_name(name: str, cls: str) -> bool:
 
 _CAP = r"(?:[A-Z][\w'’&.-]*|[0-9]+[A-Za-z][\w-]*)"
 _LINK = r"(?:of|for|and|&|the|upon|under|de|du|la|le)"
-_NAME = rf"{_CAP}(?:(?<![a-z]\.)\s+(?:{_LINK}\s+)*{_CAP})*"  # never across "Nacro. Our"
+_NAME = rf"{_CAP}(?:(?<!\.)\s+(?:{_LINK}\s+)*{_CAP})*"  # never across "Nacro. Our", "OBE. St Giles"
 _NEXT_OK = (r"(?=\s*(?:[,.;:)!?]|$|\s*\(|\s+(?:that|which|who|based|in|of|for|with|from|run|owned|and|"
             r"to|set|founded|whose|working|providing|led|said|says|has|had|have|is|was|were|are|"
             r"will|would|now|also|since|formed|created|headquartered|registered|operating|"
@@ -163,7 +163,7 @@ def _context_rules():
     for rule in oc.get("suffixes") or []:
         for w in rule["words"]:
             suffixes[w] = rule["class"]
-    suffix_re = re.compile(rf"(?P<name>{_CAP}(?:(?<![a-z]\.)\s+(?:{_LINK}\s+)*{_CAP})*?\s+(?:"
+    suffix_re = re.compile(rf"(?P<name>{_CAP}(?:(?<!\.)\s+(?:{_LINK}\s+)*{_CAP})*?\s+(?:"
                            + "|".join(re.escape(w) for w in sorted(suffixes, key=len, reverse=True))
                            + r"))(?![\w-])")
     tags = {str(k): str(v) for k, v in (lex.get("party_tags") or {}).items()}
@@ -184,7 +184,7 @@ def _context_rules():
                             rf"(?P<head2>{named})(?![\w-])")
     prisons = "|".join(re.escape(p).replace(r"\ ", r"\s+")
                        for p in sorted(lex.get("prison_prefixes") or [], key=len, reverse=True))
-    prison_re = re.compile(rf"\b(?:{prisons})\s+{_CAP}(?:(?<![a-z]\.)\s+{_CAP})*") \
+    prison_re = re.compile(rf"\b(?:{prisons})\s+{_CAP}(?:(?<!\.)\s+{_CAP})*") \
         if prisons else None
     nouns = "|".join(re.escape(n).replace(r"\ ", r"\s+")
                      for n in sorted(lex.get("document_nouns") or [], key=len, reverse=True))
