@@ -300,7 +300,9 @@ def _noun_self(n: Token) -> list[Token]:
         named_with = [p for x in [v, *_children(v, {"dobj"})] for c in x.children
                       if c.dep_ == "prep" and c.lower_ == "with" and c.i < n.head.i
                       for p in c.children if p.dep_ == "pobj"]
-        out += named_with or (_verb_patient(v) if _passive(v) else _verb_agent(v))
+        # "brought in Nacro as its partner": of a verb with an object, the object
+        objects = [o for o in _children(v, {"dobj"}) if o.i < n.head.i]
+        out += named_with or (_verb_patient(v) if _passive(v) or objects else _verb_agent(v))
     elif n.dep_ == "pobj" and n.head.lower_ == "as" and n.head.head.tag_.startswith("NN"):
         out.append(n.head.head)  # "Nacro as its partner", "X as owner"
     return out
