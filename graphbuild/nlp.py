@@ -14,6 +14,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .gazetteer import load_gazetteer
 from .names import fold
+from .resources import load_yaml
 
 RULER_LABEL_PREFIX = "GAZ_"
 UNUSED_COMPONENTS = ["senter"]
@@ -114,9 +115,26 @@ class GazetteerRuler:
         for matcher in (self.exact, self.folded):
             for key, start, end in matcher(doc):
                 label, name = self.targets[int(doc.vocab.strings[key])]
-                spans.append(Span(doc, start, end, label=label, span_id=name))
+                if not _surname_like(doc, start, end, label):
+                    spans.append(Span(doc, start, end, label=label, span_id=name))
         doc.ents = _longest_names(spans)
         return doc
+
+
+def _surname_like(doc: Doc, start: int, end: int, label: str) -> bool:
+    """A one-word place after a capitalised word that is no place's first word may be a
+    surname ("Mike Bolton", "Jane Kent"): left to the statistical NER, which still finds a
+    place there when it is one."""
+    if label != RULER_LABEL_PREFIX + "Place" or end - start != 1 or not start:
+        return False
+    before = doc[start - 1]
+    return before.is_title and before.is_alpha and not before.is_stop and (
+        before.lower_ not in _place_openers())
+
+
+@lru_cache(maxsize=1)
+def _place_openers() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_yaml("lexicon.yaml").get("place_openers") or ())
 
 
 def _longest_names(spans: list[Span]) -> list[Span]:
