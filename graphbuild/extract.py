@@ -359,18 +359,39 @@ def _bulleted_names(pieces: list[tuple[str, int]], nlp, doc_id: str) -> dict[int
 
 def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
                         pieces: list[tuple[str, int]]) -> list[RelationCandidate]:
-    """A line ending in a colon and the names its bullets open with, read as one sentence
-    ("On 1 February 2015 it took ownership of:" / "- Merseyside CRC" / "- West Yorkshire
-    CRC" is read "... it took ownership of Merseyside CRC and West Yorkshire CRC."): the
-    frames of that sentence, with the introducing line as their evidence."""
+    """A line ending in a colon and its bullets, read as sentences, with the facts of each
+    given the evidence of the line it stands on:
+    - bullets that open with names complete the line: "On 1 February 2015 it took ownership
+      of:" / "- Merseyside CRC" / "- West Yorkshire CRC" is read "... it took ownership of
+      Merseyside CRC and West Yorkshire CRC.", with the line as evidence;
+    - bullets that open with a verb say what the name ending the line did: "KSS CRC:" / "-
+      ran unpaid work schemes in 30 towns;" is read "KSS CRC ran unpaid work schemes in 30
+      towns.", with the bullet as evidence."""
     starts = [m.start for m in result.mentions]  # in text order: chunks are read in order
 
     def named_between(a: int, b: int) -> list[int]:
         return [i for i in range(bisect_left(starts, a), bisect_left(starts, b))
                 if result.mentions[i].source in ("gazetteer", "ner")]
 
+    def facts(text: str, base: int, mentions: list, evidence: tuple[int, int],
+              verb_at: int | None = None) -> list[RelationCandidate]:
+        sdoc = nlp(text + ".")
+        if verb_at is not None:  # only a bullet whose first word is a verb
+            first = sdoc.char_span(verb_at, verb_at + 1, alignment_mode="expand")
+            if first is None or not first[0].tag_.startswith(("VBD", "VBZ", "VBP", "MD")):
+                return []
+        return [RelationCandidate(doc.doc_id, s, predicate, o, *evidence, rule, conf)
+                for s, p, o, rule, conf, inspects, _ in match_frames(
+                    sdoc[:], base, _frame_mentions(result, mentions))
+                for predicate in ((p, "inspects") if inspects else (p,))]
+
     out = []
     for k, runs in _bullet_runs(pieces):
+        intro, offset = pieces[k][0].rstrip(), pieces[k][1]
+        said_of = _bullet_predicates(result, doc.text, intro, offset, runs, facts)
+        if said_of is not None:
+            out += said_of
+            continue
         items = []
         for item, item_offset, words in runs:
             first = next(iter(named_between(item_offset + words, item_offset + len(item))),
@@ -380,7 +401,6 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
                 items.append(first)
         if len(items) < 2:
             continue
-        intro, offset = pieces[k][0].rstrip(), pieces[k][1]
         start = max(intro.rfind(". ", 0, len(intro) - 1) + 2, 0)  # the intro's last sentence
         text = intro[start:-1].rstrip()
         base = offset + start
@@ -392,12 +412,41 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
             mentions.append((i, base + len(text), base + len(text) + len(
                 result.mentions[i].text), result.mentions[i].cls))
             text += result.mentions[i].text
-        ev_start, ev_end = _trim(doc.text, base, offset + len(intro))
-        for s, p, o, rule, conf, inspects, _ in match_frames(
-                nlp(text + ".")[:], base, _frame_mentions(result, mentions)):
-            for predicate in (p, "inspects") if inspects else (p,):
-                out.append(RelationCandidate(doc.doc_id, s, predicate, o, ev_start, ev_end,
-                                             rule, conf))
+        out += facts(text, base, mentions, _trim(doc.text, base, offset + len(intro)))
+    return out
+
+
+_BULLET_TAIL = re.compile(r"[\s;,.]*(?:\band)?[\s;,.]*$")
+
+
+def _bullet_predicates(result: DocExtraction, text: str, intro: str, offset: int, runs,
+                       facts) -> list[RelationCandidate] | None:
+    """The facts of bullets that open with a verb, said of the name that ends the line above
+    them ("KSS CRC:" / "- delivered Through the Gate at HMP Lewes;"); None when no name ends
+    that line."""
+    head_end = offset + len(intro[:-1].rstrip())
+    subject = next((i for i, m in enumerate(result.mentions) if m.end == head_end
+                    and offset <= m.start), None)
+    if subject is None:
+        return None
+    name = result.mentions[subject]
+    starts = [m.start for m in result.mentions]
+    out = []
+    for item, item_offset, words in runs:
+        body = item[words:]
+        body = body[:_BULLET_TAIL.search(body).start()]
+        if not body[:1].islower():
+            continue
+        at = item_offset + words  # where the bullet's words start in the document
+        shift = len(name.text) + 1  # the bullet's words follow the name in the sentence
+        base = at - shift
+        mentions = [(subject, base, base + len(name.text), name.cls)] + [
+            (i, m.start, m.end, m.cls) for i in range(
+                bisect_left(starts, at), bisect_left(starts, at + len(body)))
+            for m in [result.mentions[i]]]
+        out += facts(f"{name.text} {body}", base, mentions,
+                     _trim(text, item_offset, item_offset + len(item)),
+                     verb_at=shift)
     return out
 
 
