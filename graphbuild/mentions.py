@@ -244,15 +244,22 @@ def _clean_name(sdoc, start: int, end: int) -> tuple[int, int]:
 def _cut_at_other_names(sdoc, start: int, end: int, keep_first: bool) -> tuple[int, int]:
     """'Nacro and Sodexo' is two names: cut a run where a known name meets 'and'/'&'/'the'."""
     text = sdoc.text
+    # "Ormiston Children and Families Trust": a person the NER saw is a piece of the name,
+    # where a known name is not (but "Rob Owen and the Nelson Trust" is two)
+    pieces = {e.end_char for e in sdoc.ents if e.label_ == "PERSON" and start <= e.start_char}
     for ent in sdoc.ents:
         if start < ent.start_char < end:
             gap = text[:ent.start_char].rstrip()
             for joiner in (" and", " &", " the", " of", " for"):
+                if joiner in (" and", " &") and len(gap) - len(joiner) in pieces:
+                    continue
                 if gap.endswith(joiner) and gap[:-len(joiner)].rstrip() and start < len(gap) - len(joiner):
                     cut = len(gap) - len(joiner)
                     return (start, cut) if keep_first else (ent.start_char, end)
         if start <= ent.end_char < end and ent.start_char >= start:
             rest = text[ent.end_char:end]
+            if ent.label_ == "PERSON" and not re.match(r"\s+(?:and|&)\s+the\s", rest):
+                continue
             if re.match(r"\s+(?:and|&)\s+", rest):
                 return (start, ent.end_char) if keep_first else (
                     ent.end_char + len(re.match(r"\s+(?:and|&)\s+", rest).group()), end)
