@@ -157,9 +157,10 @@ def _passive(t: Token) -> bool:
         return True
     if t.dep_ == "conj" and t.tag_ == "VBN" and t.head.i != t.i and _passive(t.head):
         return True  # "It was created in 2004 and replaced by HMPPS"
-    if t.dep_ in ("acomp", "xcomp") and t.tag_ == "VBN" and any(
+    if t.dep_ in ("acomp", "xcomp", "advcl") and t.tag_ == "VBN" and any(
             c.dep_ == "agent" for c in t.children):
-        return True  # "The company was majority-owned by X" (read as an adjective)
+        return True  # "The company was majority-owned by X" (read as an adjective), "X,
+        # then led by Y, published"
     return t.dep_ == "acl" and t.tag_ == "VBN"  # "the CRC, owned by Seetec,"
 
 
@@ -249,7 +250,8 @@ def _verb_patient(v: Token) -> list[Token]:
             return [_antecedent(s) for s in subj]
         if v.dep_ in ("acl", "relcl"):
             return [v.head]
-        if v.dep_ in ("acomp", "xcomp") and _is_verb(v.head):
+        if v.dep_ in ("acomp", "xcomp", "advcl") and _is_verb(v.head):
+            # (an adverbial participle: "X, then led by Y, published ...": X)
             return [_antecedent(x) for x in _children(v.head, SUBJECT_DEPS)]
         if v.dep_ == "conj" and _is_verb(v.head):
             # "X bought A and was fined by B": the first verb's subject, whatever its voice

@@ -219,6 +219,31 @@ def repair_appositions(doc: Doc) -> Doc:
     return doc
 
 
+_FRONTED = frozenset({"in", "on", "by", "during", "since", "from", "after", "until", "before"})
+
+
+@Language.component("repair_fronted_dates")
+def repair_fronted_dates(doc: Doc) -> Doc:
+    """Make the name after an opening date the subject it is: in "In 2018 HM Inspectorate
+    of Probation published a report" the parser reads the inspectorate as the object of "In"
+    (with the year as its number) and leaves the verb without a subject."""
+    for sent in doc.sents:
+        first, root = sent[0], sent.root
+        if first.lower_ not in _FRONTED or first.head.i != root.i or not root.tag_.startswith(
+                "VB") or any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl")
+                             for c in root.children):
+            continue
+        name = next((c for c in first.children if c.dep_ == "pobj"), None)
+        year = None if name is None or name.tag_ != "NNP" else next(
+            (c for c in name.children if c.tag_ == "CD" and c.i < name.i
+             and c.dep_ in ("nummod", "compound")), None)
+        if year is None or any(c.i < year.i for c in name.children):
+            continue
+        year.head, year.dep_ = first, "pobj"
+        name.head, name.dep_ = root, "nsubj"
+    return doc
+
+
 @lru_cache(maxsize=4)
 def load_pipeline(model: str) -> Language:
     """The model with the gazetteer ruler first, so gazetteer names win over its NER and
@@ -238,6 +263,7 @@ def load_pipeline(model: str) -> Language:
     nlp.add_pipe("gazetteer_ruler", first=True)
     nlp.add_pipe("merge_gerund_names", after="gazetteer_ruler")
     nlp.add_pipe("repair_appositions", after="parser")
+    nlp.add_pipe("repair_fronted_dates", after="repair_appositions")
     lemmatizer = dict(nlp.components).get("lemmatizer")
     if lemmatizer is not None and hasattr(lemmatizer, "rule_lemmatize"):
         _LEMMATIZERS[id(nlp.vocab)] = lemmatizer
