@@ -234,6 +234,8 @@ def _verb_agent(v: Token) -> list[Token]:
         if lemma(v.head) in _object_control() and _children(v.head, {"dobj"}):
             return _verb_patient(v.head)  # "X funded Y to provide Z": Y provides Z
         return _verb_agent(v.head)  # "X decided to buy Y", "X said, describing Y ..."
+    if v.dep_ == "pcomp" and v.head.dep_ == "prep" and _is_verb(v.head.head):
+        return _verb_agent(v.head.head)  # "X spent years at Y before joining Z": X joins
     if v.dep_ == "acl" and not _passive(v):
         if is_infinitive(v):
             return _holder(v.head)  # "X won the contract to run Y": X runs Y
