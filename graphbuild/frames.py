@@ -30,9 +30,10 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
          "modifier", "where", "subject", "complement", "according", "within", "report",
-         "described", "container", "phrase"}
+         "described", "container", "phrase", "question"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
+QUESTION_WORDS = {"how", "whether", "if", "what", "why"}
 OPINION_NOUNS = {"view", "opinion", "judgement", "judgment", "assessment", "words"}
 NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
 # "formerly known as X": X is the entity before a renaming, not the same thing
@@ -252,8 +253,9 @@ def _verb_patient(v: Token) -> list[Token]:
             return [_antecedent(s) for s in subj]
         if v.dep_ in ("acl", "relcl"):
             return [v.head]
-        if v.dep_ in ("acomp", "xcomp", "advcl") and _is_verb(v.head):
-            # (an adverbial participle: "X, then led by Y, published ...": X)
+        if (v.dep_ in ("acomp", "xcomp") or v.dep_ == "advcl" and not _children(
+                v, {"aux", "auxpass"})) and _is_verb(v.head):
+            # (a bare adverbial participle: "X, then led by Y, published ...": X)
             return [_antecedent(x) for x in _children(v.head, SUBJECT_DEPS)]
         if v.dep_ == "conj" and _is_verb(v.head):
             # "X bought A and was fined by B": the first verb's subject, whatever its voice
@@ -449,6 +451,10 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _holder(t)
     if step == "clause":
         return _clause_subjects(t)
+    if step == "question":  # "examined how well [the Ministry] managed the contracts"
+        return [_antecedent(s) for c in _children(t, {"ccomp"}) if any(
+                    w.lower_ in QUESTION_WORDS for w in c.subtree if w.i < c.i)
+                for s in _children(c, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)]
     if step == "complement":  # "found that [shortages were undermining the service]"
         return _children(t, {"ccomp", "xcomp"})
     if step == "subject":  # "a study of how [the NPS] used ..."
