@@ -581,7 +581,10 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         # the regex patterns read pronouns and plural descriptions as words
         frame_only = {m.start for m in pronouns + plurals}
         found += pronouns + plurals
-        found += _named_interventions(text, offset, doc.doc_id, sent_base, found, sentences)
+        named = _named_interventions(text, offset, doc.doc_id, sent_base, found, sentences)
+        for m in named:  # ("the Peer Advisor programme ... the programme")
+            salience.add(m, len(result.mentions))
+        found += named
         found += _acronym_definitions(text, offset, found)
         found.sort(key=lambda m: m.start)
         base_index = len(result.mentions)
