@@ -221,7 +221,8 @@ def _verb_agent(v: Token) -> list[Token]:
     if speakers:
         return speakers
     if v.dep_ == "relcl":
-        return [v.head]
+        purpose = _purpose_of(v)
+        return _purpose_doer(purpose) if purpose is not None else [v.head]
     if v.dep_ == "conj" and _is_verb(v.head):
         if _passive(v.head):  # "X is owned by Y and works with Z": X works
             return [_antecedent(x) for x in _children(v.head, PASSIVE_SUBJECT_DEPS)] \
@@ -230,11 +231,7 @@ def _verb_agent(v: Token) -> list[Token]:
     if v.dep_ == "xcomp" and v.head.dep_ in ("acomp", "amod") and _is_verb(v.head.head):
         return _verb_agent(v.head.head)  # "we are proud to work with X"
     if v.dep_ in ("xcomp", "advcl") and _is_verb(v.head):
-        if _passive(v.head):  # "X was awarded contracts to run Y": X runs Y
-            return _verb_patient(v.head)
-        if lemma(v.head) in _object_control() and _children(v.head, {"dobj"}):
-            return _verb_patient(v.head)  # "X funded Y to provide Z": Y provides Z
-        return _verb_agent(v.head)  # "X decided to buy Y", "X said, describing Y ..."
+        return _purpose_doer(v.head)
     if v.dep_ == "pcomp" and v.head.dep_ == "prep" and _is_verb(v.head.head):
         return _verb_agent(v.head.head)  # "X spent years at Y before joining Z": X joins
     if v.dep_ == "acl" and not _passive(v):
@@ -242,6 +239,24 @@ def _verb_agent(v: Token) -> list[Token]:
             return _holder(v.head)  # "X won the contract to run Y": X runs Y
         return [v.head]  # "a consortium owning three CRCs"
     return []
+
+
+def _purpose_doer(verb: Token) -> list[Token]:
+    """Who does what an infinitive or participle after `verb` says."""
+    if _passive(verb):  # "X was awarded contracts to run Y": X runs Y
+        return _verb_patient(verb)
+    if lemma(verb) in _object_control() and _children(verb, {"dobj"}):
+        return _verb_patient(verb)  # "X funded Y to provide Z": Y provides Z
+    return _verb_agent(verb)  # "X decided to buy Y", "X said, describing Y ..."
+
+
+def _purpose_of(v: Token) -> Token | None:
+    """The verb an infinitive after an apposition belongs to: in "X was paid by Y, an agency
+    of Z, to provide W" the parser hangs "to provide" on "agency"; it says why X was paid."""
+    if not is_infinitive(v) or v.head.dep_ != "appos" or v.left_edge.i < 1 or (
+            v.doc[v.left_edge.i - 1].text != ","):
+        return None
+    return next((a for a in v.head.ancestors if _is_verb(a)), None)
 
 
 def _verb_patient(v: Token) -> list[Token]:
@@ -350,8 +365,9 @@ def _places_within(v: Token, own_only: bool = False) -> list[Token]:
                     c, SUBJECT_DEPS | PASSIVE_SUBJECT_DEPS)):
                 continue  # another clause, another doer ("an area that stretches to X" is
                 # still the area)
-            if own_only and c.dep_ == "conj" and not _is_verb(c):
-                continue
+            if own_only and (c.dep_ == "conj" and not _is_verb(c) or c.dep_ == "relcl"
+                             and _purpose_of(c) is not None):
+                continue  # nor through a purpose the parser hung on it (`_purpose_of`)
             if c.dep_ == "relcl" and x.dep_ in ("dobj", "attr", "appos") and x.i != v.i and (
                     x.lower_ not in _caseload_nouns()):
                 continue  # "owned X, which supervises people in Y": X's place, not the owner's

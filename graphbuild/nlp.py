@@ -197,7 +197,8 @@ def repair_appositions(doc: Doc) -> Doc:
     a noun further back: in "X was paid by HM Prison and Probation Service (HMPPS), an agency
     of the Ministry of Justice" it made X the agency."""
     for t in doc:
-        if t.dep_ != "appos" or t.left_edge.i < 2 or doc[t.left_edge.i - 1].text != ",":
+        if t.dep_ != "appos" or t.left_edge.i < 2 or doc[t.left_edge.i - 1].text not in (
+                ",", "("):  # (or in brackets: "the Member for Bromley (Sir Bob Neill)")
             continue
         near = t.left_edge.i - 2
         if doc[near].text == ")":  # "Name (ACRONYM), an agency of ...": the name
@@ -213,9 +214,16 @@ def repair_appositions(doc: Doc) -> Doc:
             y = y.head
         if y.i == t.head.i:
             continue  # the parser's reading: "A, B and C, the three owners"
-        while x.dep_ in ("compound", "flat") and x.head.i > x.i:
-            x = x.head  # the name's head word
-        t.head = x
+        while True:  # up to the noun phrase's head: "the Member for Bromley and Chislehurst"
+            if x.dep_ in ("compound", "flat", "conj") and x.head.i != x.i:
+                x = x.head
+            elif x.dep_ == "pobj" and x.head.lower_ in ("of", "for") and (
+                    x.head.head.tag_.startswith("NN")):
+                x = x.head.head
+            else:
+                break
+        if x.i != t.i and t not in x.ancestors:
+            t.head = x
     return doc
 
 

@@ -74,7 +74,7 @@ def load_patterns() -> tuple[list[Pattern], list[Role]]:
                                 float(raw.get("confidence", 0.7)), bool(raw.get("inspects")),
                                 raw.get("symmetric_list"), raw.get("implied_subject")))
     # "shadow justice secretary X" holds no office
-    roles = [Role(re.compile(rf"(?<!shadow)(?:^| )(?:the )?{r['title']} (?:, )?"
+    roles = [Role(re.compile(rf"(?<!shadow)(?:^| )(?:the )?{r['title']} (?:, |\( )?"
                              rf"(?P<P>⟦(\d+)\|Person[^⟧]*⟧)"),
                   _role_target(r), r.get("predicate", "leads")) for r in data["roles"]["implied"]]
     # "Peter Clarke CVO OBE QPM HM Chief Inspector of Prisons": letters after a name
