@@ -230,16 +230,29 @@ def repair_appositions(doc: Doc) -> Doc:
 _FRONTED = frozenset({"in", "on", "by", "during", "since", "from", "after", "until", "before"})
 
 
-@Language.component("repair_fronted_dates")
-def repair_fronted_dates(doc: Doc) -> Doc:
-    """Make the name after an opening date the subject it is: in "In 2018 HM Inspectorate
-    of Probation published a report" the parser reads the inspectorate as the object of "In"
-    (with the year as its number) and leaves the verb without a subject."""
+@Language.component("repair_missing_subjects")
+def repair_missing_subjects(doc: Doc) -> Doc:
+    """Give a main verb that the parser left without a subject the subject it has:
+    - the name after an opening date: in "In 2018 HM Inspectorate of Probation published a
+      report" the parser reads the inspectorate as the object of "In" (with the year as its
+      number);
+    - the noun phrase after an opening clause: in "Since 2019, when the NPS took over from
+      Wales CRC, the NPS in Wales has worked with ..." it reads "the NPS in Wales" as an
+      apposition to "Wales CRC"."""
     for sent in doc.sents:
         first, root = sent[0], sent.root
-        if first.lower_ not in _FRONTED or first.head.i != root.i or not root.tag_.startswith(
-                "VB") or any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl")
-                             for c in root.children):
+        if not root.tag_.startswith("VB") or any(
+                c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in root.children):
+            continue
+        verb_start = min([root.i] + [c.i for c in root.children if c.i < root.i and c.dep_ in (
+            "aux", "auxpass", "advmod", "neg")])
+        subject = next((t for t in sent if t.dep_ == "appos" and t.tag_.startswith("NN")
+                        and t.right_edge.i == verb_start - 1 and t.left_edge.i > sent.start
+                        and doc[t.left_edge.i - 1].text == ","), None)
+        if subject is not None:
+            subject.head, subject.dep_ = root, "nsubj"
+            continue
+        if first.lower_ not in _FRONTED or first.head.i != root.i:
             continue
         name = next((c for c in first.children if c.dep_ == "pobj"), None)
         year = None if name is None or name.tag_ != "NNP" else next(
@@ -271,7 +284,7 @@ def load_pipeline(model: str) -> Language:
     nlp.add_pipe("gazetteer_ruler", first=True)
     nlp.add_pipe("merge_gerund_names", after="gazetteer_ruler")
     nlp.add_pipe("repair_appositions", after="parser")
-    nlp.add_pipe("repair_fronted_dates", after="repair_appositions")
+    nlp.add_pipe("repair_missing_subjects", after="repair_appositions")
     lemmatizer = dict(nlp.components).get("lemmatizer")
     if lemmatizer is not None and hasattr(lemmatizer, "rule_lemmatize"):
         _LEMMATIZERS[id(nlp.vocab)] = lemmatizer
