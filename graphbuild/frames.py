@@ -213,7 +213,8 @@ def _verb_agent(v: Token) -> list[Token]:
         return [doer]
     if _passive(v):  # the parser marks "by" as an agent, or at times as a plain preposition
         return [p for a in v.children if a.dep_ == "agent" or a.dep_ == "prep"
-                and a.lower_ == "by" for p in _children(a, {"pobj", "pcomp"})]
+                and a.lower_ == "by" for p in _children(a, {"pobj", "pcomp"})] or [
+            p for a in _late_by(v) for p in _children(a, {"pobj"})]
     subj = _children(v, SUBJECT_DEPS)
     if subj:
         return [_antecedent(s) for s in subj]
@@ -257,6 +258,18 @@ def _purpose_of(v: Token) -> Token | None:
             v.doc[v.left_edge.i - 1].text != ","):
         return None
     return next((a for a in v.head.ancestors if _is_verb(a)), None)
+
+
+def _late_by(v: Token) -> list[Token]:
+    """A passive's "by" that the parser hung on the last noun of a prepositional phrase
+    before it: "delivered under a subcontract from ARCC by the charity Nacro"."""
+    out, todo = [], [c for c in v.children if c.dep_ == "prep"]
+    while todo:
+        prep = todo.pop()
+        for pobj in _children(prep, {"pobj"}):
+            for c in _children(pobj, {"prep"}):
+                (out if c.lower_ == "by" else todo).append(c)
+    return out
 
 
 def _verb_patient(v: Token) -> list[Token]:
