@@ -30,7 +30,7 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
          "modifier", "where", "subject", "complement", "according", "within", "report",
-         "described", "container", "phrase", "question"}
+         "described", "container", "phrase", "question", "inside"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 QUESTION_WORDS = {"how", "whether", "if", "what", "why"}
@@ -480,6 +480,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _holder(t)
     if step == "clause":
         return _clause_subjects(t)
+    if step == "inside":  # "said [the supervision offered by the company] was poor"
+        return [x for x in t.subtree if x.i != t.i]
     if step == "question":  # "examined how well [the Ministry] managed the contracts"
         return [_antecedent(s) for c in _children(t, {"ccomp"}) if any(
                     w.lower_ in QUESTION_WORDS for w in c.subtree if w.i < c.i)
