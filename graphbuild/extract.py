@@ -667,16 +667,24 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                         when.valid_from, when.valid_until, when.start, when.end))
         sent_base += len(sentences.spans)
     result.candidates += _bulleted_sentences(doc, result, nlp, pieces)
-    result.candidates += _front_matter_facts(doc, result, salience)
+    front = _front_matter_facts(doc, result, salience)
+    result.candidates += front
+    # a report's publisher, as its front matter names it, speaks as "we"
+    publisher = next((result.mentions[c.object] for c in front
+                      if c.predicate == "publishedBy" and isinstance(c.object, int)), None)
     title_end = doc.text.find("\n")
     titled = title_end >= 0
     title_end = title_end if titled else len(doc.text)
+    if _DOCUMENT_OPENING.match(doc.text[:title_end]):
+        title_end = 0  # "An inspection of X": X is what the report is about, not its voice
     # the text speaks as "we", for an organisation its title names or it opens by describing
     # (not one a blog merely talks about most, nor the first one an untitled text names)
     own_voice = any(m.source == "unresolved" and m.text.lower() in _FIRST_PERSON
-                    for m in result.mentions) and (described is not None or titled and (
-                        _title_organisation(result.mentions, title_end) is not None))
-    author = _resolve_anaphors(doc, result, salience, title_end, described, people)
+                    for m in result.mentions) and (
+        described is not None or publisher is not None or titled and (
+            _title_organisation(result.mentions, title_end) is not None))
+    author = _resolve_anaphors(doc, result, salience, title_end, publisher or described,
+                               people)
     _resolve_implied_subjects(result, salience, comments_start(doc.text),
                               author, own_voice)
     result.candidates += _title_topics(doc, result, nlp)  # (its mentions name no author)
