@@ -571,6 +571,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             salience.add(m, len(result.mentions))
         salience.describe(sdoc, offset, found)
         found += _anaphor_mentions(text, offset, doc.doc_id, sent_base, taken, sentences)
+        _descriptions_of_the_topic(offset, found, sentences)
         found += _pronoun_mentions(offset, doc.doc_id, sent_base, found, sentences)
         pronouns = _inner_pronoun_mentions(sdoc, offset, doc.doc_id, sent_base,
                                            _recent(result.mentions, sent_base - 2) + found,
@@ -1009,18 +1010,7 @@ def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
         first = sent[0]
         if not _PRONOUN.match(first.text) or _EXPLETIVE_IT.match(sent.text):
             continue
-        root = sents[i - 1].root
-        # the subject; of a passive whose subject is no organisation, the doer
-        phrases = [c for c in root.children if c.dep_ in _SUBJECT_DEPS + ("csubj",)] + [
-            p for c in root.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
-        orgs = []
-        for phrase in phrases:
-            start, end = offset + phrase.left_edge.idx, offset + phrase.right_edge.idx + len(
-                phrase.right_edge)
-            orgs = [m for m in found + out if start <= m.start < end
-                    and any(is_a(m.cls, c) for c in _IT_CLASSES)]
-            if orgs or phrase.dep_ in ("nsubj", "csubj"):
-                break
+        orgs = _subject_mentions(sents[i - 1], offset, found + out)
         kind = _possessor_class(first) if first.lower_ == "its" else None
         if kind is not None:  # "Its chief inspector": an inspectorate, found by the next rule
             orgs = [m for m in orgs if is_a(m.cls, kind)]
@@ -1032,6 +1022,51 @@ def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
         out.append(Mention(doc_id, start, start + len(first.text), a.text, a.cls, source,
                            a.gazetteer_key, sent_base + i))
     return out
+
+
+def _subject_mentions(sent, offset: int, mentions: list[Mention],
+                      head_only: bool = False) -> list[Mention]:
+    """The organisations (or policies, programmes, reports) a sentence's subject names; of
+    a passive whose subject names none, its doer's. `head_only`: only a name that is the
+    subject itself, not one inside it ("An inspection of the Wales CRC was ...")."""
+    root = sent.root
+    phrases = [c for c in root.children if c.dep_ in _SUBJECT_DEPS + ("csubj",)] + [
+        p for c in root.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"]
+    for phrase in phrases:
+        start, end = offset + phrase.left_edge.idx, offset + phrase.right_edge.idx + len(
+            phrase.right_edge)
+        if head_only:
+            start, end = start, offset + phrase.idx + len(phrase)
+        orgs = [m for m in mentions if start <= m.start < end
+                and any(is_a(m.cls, c) for c in _IT_CLASSES)]
+        if orgs or phrase.dep_ in ("nsubj", "csubj"):
+            return orgs
+    return []
+
+
+def _descriptions_of_the_topic(offset, found: list[Mention], sentences: ChunkSentences) -> None:
+    """A definite description stands for the subject of the sentence before it when that
+    subject can be so described ("KSS CRC supervises 11,000 people. Under its contract the
+    company delivers ...": the CRC, though a firm named earlier is a company too)."""
+    specs = _anaphors()
+    for k, m in enumerate(found):
+        if m.source != "unresolved" or m.text.lower() in _FIRST_PERSON | _WRITER:
+            continue
+        i = sentences.index_at(m.start - offset)
+        if i < 1:
+            continue
+        spec = next(((cls, keyword, also) for regex, cls, keyword, also in specs
+                     if cls == m.cls and regex.fullmatch(m.text)), None)
+        if spec is None:
+            continue
+        cls, keyword, also = spec
+        topic = [t for t in _subject_mentions(sentences.spans[i - 1], offset, found, True)
+                 if t.source != "unresolved" and any(is_a(t.cls, c) for c in (cls, *also))
+                 and (keyword is None or _named_with(t, keyword))]
+        if len({_mention_key(t) for t in topic}) == 1:
+            t = topic[0]
+            found[k] = Mention(m.doc_id, m.start, m.end, t.gazetteer_key or t.text, t.cls,
+                               "anaphor", t.gazetteer_key, m.sentence)
 
 
 # Pronouns inside a sentence, by the class of what they stand for. First-person ones in an

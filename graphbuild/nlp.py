@@ -66,6 +66,9 @@ def _surface_variants(form: str, case_sensitive: bool, cls: str = "") -> list[st
     if cls == "Company":
         base = re.sub(r"\s+(?:Ltd\.?|Limited|plc|PLC|LLP)$", "", form)
         variants |= {f"{base} {s}" for s in ("Ltd", "Limited", "plc", "PLC", "LLP")}
+    if cls == "ProbationProvider":  # "Kent, Surrey and Sussex Community Rehabilitation
+        add(lambda v: v + " Limited" if v.endswith((" CRC", " Company")) else None)  # Company
+        add(lambda v: v[:-8] + " Ltd" if v.endswith(" Limited") else None)  # Limited"
     if case_sensitive and form.isupper() and form.isalpha() and len(form) > 1:
         variants.add(form + "s")  # "RARs", "CRCs"
     if cls == "Intervention" and re.search(r" (?:Requirement|Programme|Order|Project|Scheme)$",
