@@ -693,6 +693,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                          if _fits_its_frame(result, c)]
     result.candidates = _members_of_the_group(result, salience)
     result.candidates += _spoken_for(result)
+    result.candidates = _not_of_their_own(result)
     return result
 
 
@@ -838,22 +839,35 @@ def _kind_unknown(m: Mention) -> bool:
     return m.source == "unresolved" or m.cls == "Organisation" and m.gazetteer_key is None
 
 
+def _reference_key(result: DocExtraction, ref) -> str:
+    """The entity a candidate's end names, as a key to compare ends by."""
+    if isinstance(ref, str):
+        return ref.split(":", 1)[1]
+    m = result.mentions[ref]
+    return m.gazetteer_key or m.text
+
+
+def _not_of_their_own(result: DocExtraction) -> list[RelationCandidate]:
+    """Criticism of one's own organisation is the parse's, not the speaker's: "Dame Glenys
+    Stacey said Working Links had run the CRC on a shoestring, and the inspectorate rated
+    its work inadequate" (its: the CRC's)."""
+    own = {(_reference_key(result, c.subject), _reference_key(result, c.object))
+           for c in result.candidates if c.predicate in ("leads", "memberOf")}
+    return [c for c in result.candidates if c.predicate != "criticises" or (
+        _reference_key(result, c.subject), _reference_key(result, c.object)) not in own]
+
+
 def _spoken_for(result: DocExtraction) -> list[RelationCandidate]:
     """A head of an organisation who gives a verdict in their own words speaks for it ("Napo
     General Secretary Ian Lawrence said: 'TR was a disaster'"): the verdict is the
     organisation's too."""
-    def key(ref):
-        if isinstance(ref, str):
-            return ref.split(":", 1)[1]
-        m = result.mentions[ref]
-        return m.gazetteer_key or m.text
     heads: dict[str, list] = {}
     for c in result.candidates:
         if c.predicate == "leads":
-            heads.setdefault(key(c.subject), []).append(c.object)
+            heads.setdefault(_reference_key(result, c.subject), []).append(c.object)
     return [replace(c, subject=org, extractor="inferred:spoken-for")
             for c in result.candidates if c.extractor == "frame:quoted-verdict"
-            for org in heads.get(key(c.subject), [])]
+            for org in heads.get(_reference_key(result, c.subject), [])]
 
 
 def _salient_provider(salience: _Salience, cls: str) -> SalientEntity | None:
@@ -1036,7 +1050,7 @@ def _subject_mentions(sent, offset: int, mentions: list[Mention],
         start, end = offset + phrase.left_edge.idx, offset + phrase.right_edge.idx + len(
             phrase.right_edge)
         if head_only:
-            start, end = start, offset + phrase.idx + len(phrase)
+            end = offset + phrase.idx + len(phrase)
         orgs = [m for m in mentions if start <= m.start < end
                 and any(is_a(m.cls, c) for c in _IT_CLASSES)]
         if orgs or phrase.dep_ in ("nsubj", "csubj"):
