@@ -1022,7 +1022,10 @@ def _pronoun_mentions(offset, doc_id, sent_base, found: list[Mention],
     sents = sentences.spans
     for i, sent in enumerate(sents[1:], 1):
         first = sent[0]
-        if not _PRONOUN.match(first.text) or _EXPLETIVE_IT.match(sent.text):
+        if not _PRONOUN.match(first.text):  # or the subject after an opening phrase:
+            first = next((c for c in sent.root.children if c.dep_ in _SUBJECT_DEPS  # "Like
+                          and c.lower_ == "it"), first)  # the other trusts, it was funded"
+        if not _PRONOUN.match(first.text.capitalize()) or _EXPLETIVE_IT.match(sent.text):
             continue
         orgs = _subject_mentions(sents[i - 1], offset, found + out)
         kind = _possessor_class(first) if first.lower_ == "its" else None

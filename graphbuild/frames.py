@@ -388,6 +388,8 @@ def _places_within(v: Token, own_only: bool = False) -> list[Token]:
             if c.dep_ == "pobj" and x.lower_ in PLACE_PREPOSITIONS and not (
                     x.i and x.doc[x.i - 1].text == "-"):  # not "Stockton-on-Tees"
                 out.append(c)
+                if c.lower_ in _area_nouns():  # "in the county of Cumbria"
+                    out += _step(c, "prep:of", False)
             todo.append(c)
     return out
 
@@ -797,6 +799,11 @@ def role_excluded(predicate: str, role: str, cls: str) -> bool:
 @lru_cache(maxsize=1)
 def _object_control() -> frozenset[str]:
     return frozenset(load_yaml("frames.yaml").get("object_control_verbs") or ())
+
+
+@lru_cache(maxsize=1)
+def _area_nouns() -> frozenset[str]:
+    return frozenset(load_yaml("frames.yaml").get("area_nouns") or ())
 
 
 @lru_cache(maxsize=1)
