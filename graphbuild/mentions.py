@@ -266,6 +266,11 @@ def _cut_at_other_names(sdoc, start: int, end: int, keep_first: bool) -> tuple[i
     return start, end
 
 
+# What the NER takes into a name that is not of it: a paragraph's number ("5.4 Mr Doyle"),
+# where a firm is based ("the US-based Management & Training Corporation").
+_NOT_OF_THE_NAME = re.compile(r"(?:\(?\d+(?:\.\d+)*[.)]?\s+|[A-Z][\w.]*-based\s+)+")
+
+
 # "the Interserve-led consortium": a name does not end in such a participle; the name is
 # the word before it
 _LED_BY_NAME = re.compile(r"-(?:led|based|owned|run|backed|funded|founded|controlled)$", re.IGNORECASE)
@@ -303,6 +308,8 @@ def typed_by_context(sdoc) -> list[Typed]:
         if cut:
             a, b = _cut_at_other_names(sdoc, a, b, keep_first)
         a, b = _clean_name(sdoc, a, b)
+        prefix = _NOT_OF_THE_NAME.match(text, a, b)
+        a = prefix.end() if prefix else a
         name = text[a:b]
         if b <= a or not _acceptable_context_name(name) or (cut and in_headline(a)):
             return
@@ -506,6 +513,10 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
         raw = ent.text
         lead = len(raw) - len(raw.lstrip())
         name = tidy(re.sub(r"^(?:the|The)\s+", "", raw.split("(")[0] if ")" not in raw else raw))
+        prefix = _NOT_OF_THE_NAME.match(name)
+        name = name[prefix.end():] if prefix else name
+        if cls == "Organisation" and _lexicon()[1].match(name + " "):
+            cls = "Person"  # "Mr Doyle", "Councillor Bird": the NER took a person for a body
         if cls == "Person":
             name = strip_titles(name)
         if not name:
