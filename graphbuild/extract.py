@@ -357,40 +357,76 @@ def _bulleted_names(pieces: list[tuple[str, int]], nlp, doc_id: str) -> dict[int
     return out
 
 
+def _synthetic_facts(doc: SourceText, result: DocExtraction, nlp, text: str, base: int,
+                     mentions: list, evidence: tuple[int, int],
+                     verb_at: int | None = None) -> list[RelationCandidate]:
+    """The frames of a sentence put together from pieces of the page (a line and its bullets,
+    a label and what follows it); `mentions` are placed in it as if it began at `base`, and
+    `verb_at`, when given, is where a verb must stand for it to be a sentence at all."""
+    sdoc = nlp(text + ".")
+    if verb_at is not None:
+        first = sdoc.char_span(verb_at, verb_at + 1, alignment_mode="expand")
+        word = None if first is None else first[0]
+        while word is not None and word.i + 2 < len(sdoc) and sdoc[word.i + 1].text == "-":
+            word = sdoc[word.i + 2]  # "part-funds", "co-commissions"
+        if word is None or not word.tag_.startswith(("VBD", "VBZ", "VBP", "MD")):
+            return []
+    return [RelationCandidate(doc.doc_id, s, predicate, o, *evidence, rule, conf)
+            for s, p, o, rule, conf, inspects, _ in match_frames(
+                sdoc[:], base, _frame_mentions(result, mentions))
+            for predicate in ((p, "inspects") if inspects else (p,))]
+
+
+def _said_of(doc: SourceText, result: DocExtraction, nlp, subject: int,
+             fragments: list[tuple[str, int, tuple[int, int]]]) -> list[RelationCandidate]:
+    """Verb phrases said of a name the page puts before them, each read as a sentence with
+    the name as its subject: (the phrase, where it starts in the text, its evidence)."""
+    name = result.mentions[subject]
+    starts = [m.start for m in result.mentions]
+    out = []
+    for body, at, evidence in fragments:
+        body = body[:_BULLET_TAIL.search(body).start()]
+        if not body or body[:1].isupper() and bisect_left(starts, at) < len(starts) and (
+                starts[bisect_left(starts, at)] == at):
+            continue  # a name, not a verb, opens it
+        shift = len(name.text) + 1  # the phrase follows the name in the sentence
+        base = at - shift
+        mentions = [(subject, base, base + len(name.text), name.cls)] + [
+            (i, m.start, m.end, m.cls) for i in range(
+                bisect_left(starts, at), bisect_left(starts, at + len(body)))
+            for m in [result.mentions[i]]]
+        out += _synthetic_facts(doc, result, nlp, f"{name.text} {body[0].lower()}{body[1:]}",
+                                base, mentions, evidence, verb_at=shift)
+    return out
+
+
 def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
                         pieces: list[tuple[str, int]]) -> list[RelationCandidate]:
     """A line ending in a colon and its bullets, read as sentences, with the facts of each
     given the evidence of the line it stands on:
-    - bullets that open with names complete the line: "On 1 February 2015 it took ownership
-      of:" / "- Merseyside CRC" / "- West Yorkshire CRC" is read "... it took ownership of
-      Merseyside CRC and West Yorkshire CRC.", with the line as evidence;
     - bullets that open with a verb say what the name ending the line did: "KSS CRC:" / "-
       ran unpaid work schemes in 30 towns;" is read "KSS CRC ran unpaid work schemes in 30
-      towns.", with the bullet as evidence."""
+      towns.", with the bullet as evidence;
+    - bullets that open with names complete the line: "On 1 February 2015 it took ownership
+      of:" / "- Merseyside CRC" / "- West Yorkshire CRC" is read "... it took ownership of
+      Merseyside CRC and West Yorkshire CRC.", with the line as evidence."""
     starts = [m.start for m in result.mentions]  # in text order: chunks are read in order
 
     def named_between(a: int, b: int) -> list[int]:
         return [i for i in range(bisect_left(starts, a), bisect_left(starts, b))
                 if result.mentions[i].source in ("gazetteer", "ner")]
 
-    def facts(text: str, base: int, mentions: list, evidence: tuple[int, int],
-              verb_at: int | None = None) -> list[RelationCandidate]:
-        sdoc = nlp(text + ".")
-        if verb_at is not None:  # only a bullet whose first word is a verb
-            first = sdoc.char_span(verb_at, verb_at + 1, alignment_mode="expand")
-            if first is None or not first[0].tag_.startswith(("VBD", "VBZ", "VBP", "MD")):
-                return []
-        return [RelationCandidate(doc.doc_id, s, predicate, o, *evidence, rule, conf)
-                for s, p, o, rule, conf, inspects, _ in match_frames(
-                    sdoc[:], base, _frame_mentions(result, mentions))
-                for predicate in ((p, "inspects") if inspects else (p,))]
-
     out = []
     for k, runs in _bullet_runs(pieces):
         intro, offset = pieces[k][0].rstrip(), pieces[k][1]
-        said_of = _bullet_predicates(result, doc.text, intro, offset, runs, facts)
-        if said_of is not None:
-            out += said_of
+        head_end = offset + len(intro[:-1].rstrip())
+        subject = next((i for i in range(bisect_left(starts, offset), len(starts))
+                        if result.mentions[i].end == head_end), None)
+        if subject is not None:  # "KSS CRC:" / "- delivered ..."
+            out += _said_of(doc, result, nlp, subject, [
+                (item[words:], item_offset + words,
+                 _trim(doc.text, item_offset, item_offset + len(item)))
+                for item, item_offset, words in runs])
             continue
         items = []
         for item, item_offset, words in runs:
@@ -412,41 +448,35 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
             mentions.append((i, base + len(text), base + len(text) + len(
                 result.mentions[i].text), result.mentions[i].cls))
             text += result.mentions[i].text
-        out += facts(text, base, mentions, _trim(doc.text, base, offset + len(intro)))
+        out += _synthetic_facts(doc, result, nlp, text, base, mentions,
+                                _trim(doc.text, base, offset + len(intro)))
     return out
 
 
 _BULLET_TAIL = re.compile(r"[\s;,.]*(?:\band)?[\s;,.]*$")
+_LABEL = re.compile(r"\s*(?:[-–—:]\s+|:\s*)")
 
 
-def _bullet_predicates(result: DocExtraction, text: str, intro: str, offset: int, runs,
-                       facts) -> list[RelationCandidate] | None:
-    """The facts of bullets that open with a verb, said of the name that ends the line above
-    them ("KSS CRC:" / "- delivered Through the Gate at HMP Lewes;"); None when no name ends
-    that line."""
-    head_end = offset + len(intro[:-1].rstrip())
-    subject = next((i for i, m in enumerate(result.mentions) if m.end == head_end
-                    and offset <= m.start), None)
-    if subject is None:
-        return None
-    name = result.mentions[subject]
+def _labelled_lines(doc: SourceText, result: DocExtraction, nlp,
+                    pieces: list[tuple[str, int]]) -> list[RelationCandidate]:
+    """A line that opens with a name and a dash or colon, then says what it does: "Swindon
+    Borough Council - Part-funds the Swindon Women's Centre.", "- Barrow Cadbury Trust: funds
+    our policy work." (a partners page, a list of funders)."""
     starts = [m.start for m in result.mentions]
     out = []
-    for item, item_offset, words in runs:
-        body = item[words:]
-        body = body[:_BULLET_TAIL.search(body).start()]
-        if not body[:1].islower():
+    for line, offset in pieces:
+        bullet = _BULLET.match(line)
+        at = offset + (bullet.end() if bullet else len(line) - len(line.lstrip()))
+        k = bisect_left(starts, at)
+        if k == len(starts) or starts[k] != at or result.mentions[k].source not in (
+                "gazetteer", "ner"):
             continue
-        at = item_offset + words  # where the bullet's words start in the document
-        shift = len(name.text) + 1  # the bullet's words follow the name in the sentence
-        base = at - shift
-        mentions = [(subject, base, base + len(name.text), name.cls)] + [
-            (i, m.start, m.end, m.cls) for i in range(
-                bisect_left(starts, at), bisect_left(starts, at + len(body)))
-            for m in [result.mentions[i]]]
-        out += facts(f"{name.text} {body}", base, mentions,
-                     _trim(text, item_offset, item_offset + len(item)),
-                     verb_at=shift)
+        label = _LABEL.match(doc.text, result.mentions[k].end, offset + len(line))
+        if label is None:
+            continue
+        out += _said_of(doc, result, nlp, k, [(doc.text[label.end():offset + len(line)],
+                                               label.end(), _trim(doc.text, offset,
+                                                                  offset + len(line)))])
     return out
 
 
@@ -668,6 +698,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                         when.valid_from, when.valid_until, when.start, when.end))
         sent_base += len(sentences.spans)
     result.candidates += _bulleted_sentences(doc, result, nlp, pieces)
+    result.candidates += _labelled_lines(doc, result, nlp, pieces)
     front = _front_matter_facts(doc, result, salience)
     result.candidates += front
     # a report's publisher, as its front matter names it, speaks as "we"

@@ -474,8 +474,9 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _verb_patient(t) if verb else []
     if step == "self":  # (of a relative pronoun: of the noun it stands for)
         return _noun_self(_antecedent(t))
-    if step == "poss":
-        return _children(t, {"poss"})
+    if step == "poss":  # (also of the phrase's first noun: "our policy and campaigning work")
+        return _children(t, {"poss"}) or [p for c in _children(t, {"nmod", "compound"})
+                                          for p in _children(c, {"poss"})]
     if step == "compound":  # "an HMIP report", "Labour MP"
         return _children(t, {"compound", "nmod", "amod"})
     if step == "holder":

@@ -220,8 +220,9 @@ def _title_cased(name: str) -> bool:
 
 def _headline(sent) -> bool:
     """A title-cased line ('Serco Fined Over Tagging Contract'): capitals say nothing there."""
-    words = [t.text for t in sent if t.is_alpha and len(t.text) > 3]
-    return len(words) >= 5 and sum(w[0].isupper() for w in words) >= 0.85 * len(words)
+    words = [t.text for t in sent if t.is_alpha and len(t.text) > 3  # (known names apart:
+             and not t.ent_type_.startswith(RULER_LABEL_PREFIX)]  # they are capitalised anyway)
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.85 * len(words)
 
 
 def _clean_name(sdoc, start: int, end: int) -> tuple[int, int]:
