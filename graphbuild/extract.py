@@ -38,7 +38,7 @@ from .names import acronym_of, fold
 from .nlp import RULER_LABEL_PREFIX, ChunkSentences, chunks, gazetteer_names, lemma
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
-from .relations import match_roles, match_sentence, slot_sentence
+from .relations import match_roles, match_sentence, organisation_of_title, slot_sentence
 from .resources import load_yaml
 from .temporal import Validity, timeline_date, validity
 
@@ -702,8 +702,8 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     front = _front_matter_facts(doc, result, salience)
     result.candidates += front
     # a report's publisher, as its front matter names it, speaks as "we"
-    publisher = next((result.mentions[c.object] for c in front
-                      if c.predicate == "publishedBy" and isinstance(c.object, int)), None)
+    publisher = next((_named(result, c.object) for c in front
+                      if c.predicate == "publishedBy"), None)
     title_end = doc.text.find("\n")
     titled = title_end >= 0
     title_end = title_end if titled else len(doc.text)
@@ -741,6 +741,15 @@ _DOCUMENT_OPENING = re.compile(r"(?i)^\s*(?:(?:a|an|the)\s+)?(?:joint\s+|themati
 _RELEASE_LINE = re.compile(r"(?i)^\s*(?:news|press|media)\s+release\b")
 _LINE_FILLER = re.compile(r"(?i)^[\s,;:()—–-]*(?:\d{1,2}\s+)?(?:january|february|march|april|may|june|"
                           r"july|august|september|october|november|december)?\s*(?:\d{4})?[\s.,;:()—–-]*$")
+
+
+def _named(result: DocExtraction, ref: int | str) -> Mention:
+    """The mention a candidate's end refers to; a gazetteer entity's own name for "gaz:X"."""
+    if isinstance(ref, int):
+        return result.mentions[ref]
+    name = ref.split(":", 1)[1]
+    entry = load_gazetteer().by_name[name]
+    return Mention(result.doc_id, 0, 0, name, entry.cls, "gazetteer", name, 0)
 
 
 def _front_matter_facts(doc: SourceText, result: DocExtraction,
@@ -798,14 +807,18 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
         salience.add(mention, report)
     out = []
     for a, b in bylines + org_lines:
+        start, end = _trim(doc.text, a, b)
         for i in names_in(a, b):
             cls = result.mentions[i].cls
             link = "authoredBy" if is_a(cls, "Person") else (
                 "publishedBy" if is_a(cls, "Organisation") else None)
             if link:
-                start, end = _trim(doc.text, a, b)
                 out.append(RelationCandidate(doc.doc_id, report, link, i, start, end,
                                              "front-matter", 0.7))
+        titled = organisation_of_title(text[a:b])  # "Report by the Comptroller and Auditor
+        if titled and not names_in(a, b):  # General": the National Audit Office
+            out.append(RelationCandidate(doc.doc_id, report, "publishedBy", f"gaz:{titled}",
+                                         start, end, "front-matter", 0.7))
     return out
 
 

@@ -30,7 +30,7 @@ PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 SAME_THING_DEPS = {"compound", "appos", "conj", "nmod"}
 ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "head", "attr",
          "modifier", "where", "subject", "complement", "according", "within", "report",
-         "described", "container", "phrase", "question", "inside"}
+         "described", "container", "phrase", "question", "inside", "name"}
 # Prepositions that open the members of a list: "programmes such as A and B", "CRCs including X".
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 QUESTION_WORDS = {"how", "whether", "if", "what", "why"}
@@ -483,6 +483,9 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _holder(t)
     if step == "clause":
         return _clause_subjects(t)
+    if step == "name":  # the trigger itself, when it is a word of a name ("Framework" of
+        return [t] if t.tag_.startswith("NNP") or " " in t.text else []  # "HMPPS's
+        # Dynamic Framework"; a name made one token before parsing: "Transforming Rehabilitation")
     if step == "inside":  # "said [the supervision offered by the company] was poor"
         return [x for x in t.subtree if x.i != t.i]
     if step == "question":  # "examined how well [the Ministry] managed the contracts"

@@ -149,6 +149,20 @@ def _role_target(role: dict) -> str:
     return f"gaz:{role['org']}" if "org" in role else f"salient:{role['org_class']}"
 
 
+@lru_cache(maxsize=1)
+def _head_titles() -> list[tuple[re.Pattern, str]]:
+    return [(re.compile(rf"(?<![\w-])(?:hm )?{r['title']}(?![\w-])"), r["org"])
+            for r in load_yaml("relations.yaml")["roles"]["implied"]
+            if "org" in r and r.get("predicate", "leads") == "leads"]
+
+
+def organisation_of_title(line: str) -> str | None:
+    """The organisation a head's role title in a line names ("Report by the Comptroller and
+    Auditor General": the National Audit Office)."""
+    lower = line.lower()
+    return next((org for regex, org in _head_titles() if regex.search(lower)), None)
+
+
 def match_roles(slotted: str):
     """Yield (person index, predicate, organisation) for role titles that name the
     organisation ("gaz:Name"), or its kind ("salient:Inspectorate" for "Chief Inspector X")."""
