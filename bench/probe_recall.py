@@ -67,11 +67,22 @@ def facts_found(nlp, text: str) -> tuple[set, dict[str, str]]:
     alias = {canonical(m.text): canonical(m.gazetteer_key) for m in ex.mentions
              if m.gazetteer_key}
 
+    # a surname alone is the one full name of the text that carries it, as the build's
+    # resolver makes it
+    full = {}
+    for m in ex.mentions:
+        if m.cls == "Person" and len(m.text.split()) > 1:
+            for word in m.text.split():
+                full.setdefault(word, set()).add(m.gazetteer_key or m.text)
+
     def name(ref) -> str | None:
         if isinstance(ref, str):
             return canonical(ref.split(":", 1)[1])
         m = ex.mentions[ref]
-        return None if m.source == "unresolved" else canonical(m.gazetteer_key or m.text)
+        if m.source == "unresolved":
+            return None
+        owners = full.get(m.text, set()) if m.cls == "Person" and " " not in m.text else ()
+        return canonical(next(iter(owners)) if len(owners) == 1 else m.gazetteer_key or m.text)
 
     found = set()
     for c in ex.candidates:

@@ -553,5 +553,23 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
         source = "weak" if len(name.split()) == 1 and cls not in ("Place",) \
             and listed_as is None else "ner"
         out.append(Mention(doc_id, s, s + len(name), name, cls, source, None, sent))
+    taken = [(m.start, m.end) for m in out]
+    for m in _titled_person_regex().finditer(text):  # "Mr Campion": the NER misses many
+        a, b = offset + m.start("name"), offset + m.end("name")
+        if any(s < b and a < e for s, e in taken) or not acceptable_name(m["name"], "Person"):
+            continue
+        one_word = " " not in m["name"]
+        out.append(Mention(doc_id, a, b, m["name"], "Person", "weak" if one_word else "ner",
+                           None, sentence_base + sentences.index_at(m.start("name"))))
     out.sort(key=lambda m: m.start)
     return out
+
+
+@lru_cache(maxsize=1)
+def _titled_person_regex() -> re.Pattern:
+    """An honorific and the capitalised name after it: "Mr Campion", "Councillor Linda Bird"."""
+    titles = "|".join(re.escape(h) for h in sorted(load_yaml("lexicon.yaml")["honorifics"],
+                                                   key=len, reverse=True)
+                      if h != "Justice")  # ("the Justice Committee")
+    return re.compile(rf"\b(?:{titles})\.?\s+(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)"
+                      rf"(?![\w-])")
