@@ -601,7 +601,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             salience.add(m, len(result.mentions))
         salience.describe(sdoc, offset, found)
         found += _anaphor_mentions(text, offset, doc.doc_id, sent_base, taken, sentences)
-        _descriptions_of_the_topic(offset, found, sentences)
+        _descriptions_of_the_topic(sdoc, offset, found, sentences)
         found += _pronoun_mentions(offset, doc.doc_id, sent_base, found, sentences)
         pronouns = _inner_pronoun_mentions(sdoc, offset, doc.doc_id, sent_base,
                                            _recent(result.mentions, sent_base - 2) + found,
@@ -1105,25 +1105,32 @@ def _subject_mentions(sent, offset: int, mentions: list[Mention],
     return []
 
 
-def _descriptions_of_the_topic(offset, found: list[Mention], sentences: ChunkSentences) -> None:
-    """A definite description stands for the subject of the sentence before it when that
-    subject can be so described ("KSS CRC supervises 11,000 people. Under its contract the
-    company delivers ...": the CRC, though a firm named earlier is a company too)."""
+def _descriptions_of_the_topic(sdoc, offset, found: list[Mention],
+                               sentences: ChunkSentences) -> None:
+    """A definite description stands for the name it is in apposition to ("Purple Futures,
+    the partnership led by Interserve"), else for the subject of the sentence before it when
+    that subject can be so described ("KSS CRC supervises 11,000 people. Under its contract
+    the company delivers ...": the CRC, though a firm named earlier is a company too)."""
     specs = _anaphors()
     for k, m in enumerate(found):
         if m.source != "unresolved" or m.text.lower() in _FIRST_PERSON | _WRITER:
-            continue
-        i = sentences.index_at(m.start - offset)
-        if i < 1:
             continue
         spec = next(((cls, keyword, also) for regex, cls, keyword, also in specs
                      if cls == m.cls and regex.fullmatch(m.text)), None)
         if spec is None:
             continue
         cls, keyword, also = spec
-        topic = [t for t in _subject_mentions(sentences.spans[i - 1], offset, found, True)
-                 if t.source != "unresolved" and any(is_a(t.cls, c) for c in (cls, *also))
-                 and (keyword is None or _named_with(t, keyword))]
+        span = sdoc.char_span(m.start - offset, m.end - offset, alignment_mode="expand")
+        i = sentences.index_at(m.start - offset)
+        if span is not None and span.root.dep_ == "appos":
+            head = span.root.head
+            topic = [t for t in found if t.start <= offset + head.idx < t.end]
+        elif i >= 1:
+            topic = _subject_mentions(sentences.spans[i - 1], offset, found, True)
+        else:
+            continue
+        topic = [t for t in topic if t.source != "unresolved" and any(
+            is_a(t.cls, c) for c in (cls, *also)) and (keyword is None or _named_with(t, keyword))]
         if len({_mention_key(t) for t in topic}) == 1:
             t = topic[0]
             found[k] = Mention(m.doc_id, m.start, m.end, t.gazetteer_key or t.text, t.cls,
