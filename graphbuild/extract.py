@@ -308,8 +308,10 @@ def _plural_mentions(text: str, offset, doc_id, sent_base, taken, sentences: Chu
                         seen.setdefault(m.gazetteer_key or fold(m.text), m)
                 if len(seen) >= wanted:
                     break
-            if len(seen) < wanted:
-                continue
+            near = list(seen.values())
+            if len(near) < wanted or len(near) > wanted and (
+                    near[wanted].sentence == near[wanted - 1].sentence):
+                continue  # (nor when that many would cut a list in two)
         for m in list(seen.values())[:wanted]:
             out.append(Mention(doc_id, start, offset + hit.end(), m.text, m.cls, "anaphor",
                                m.gazetteer_key, sent_base + index))
@@ -428,6 +430,10 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
                  _trim(doc.text, item_offset, item_offset + len(item)))
                 for item, item_offset, words in runs])
             continue
+        relational = _relational_list_noun(intro)
+        if relational is not None:  # "New owners include:" / "- Seetec – Kent, Surrey and
+            out += _relational_bullets(doc, result, nlp, relational, runs)  # Sussex CRC"
+            continue
         items = []
         for item, item_offset, words in runs:
             first = next(iter(named_between(item_offset + words, item_offset + len(item))),
@@ -454,6 +460,44 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
 
 
 _BULLET_TAIL = re.compile(r"[\s;,.]*(?:\band)?[\s;,.]*$")
+_DASH = re.compile(r"\s+[–—-]\s+")
+
+
+def _relational_list_noun(intro: str) -> str | None:
+    """The relation a list's line gives its bullets: "New owners include:" → "owner"."""
+    words = re.findall(r"[a-z]+", intro.lower())
+    return next((w[:-1] for w in words if w in _relational_list_nouns()), None)
+
+
+@lru_cache(maxsize=1)
+def _relational_list_nouns() -> frozenset[str]:
+    return frozenset(load_yaml("lexicon.yaml").get("relational_list_nouns") or ())
+
+
+def _relational_bullets(doc: SourceText, result: DocExtraction, nlp, noun: str,
+                        runs) -> list[RelationCandidate]:
+    """Bullets of a list of owners (funders, partners) that give each one, a dash, and what
+    it owns: "- MTCnovo – London CRC and Thames Valley CRC" is read "MTCnovo, owner of London
+    CRC and Thames Valley CRC."."""
+    starts = [m.start for m in result.mentions]
+    out = []
+    for item, item_offset, words in runs:
+        dash = _DASH.search(item, words)
+        k = bisect_left(starts, item_offset + words)
+        if dash is None or k == len(starts) or starts[k] != item_offset + words:
+            continue
+        name, rest = result.mentions[k], item[dash.end():]
+        rest = rest[:_BULLET_TAIL.search(rest).start()]
+        text = f"{name.text}, {noun} of "
+        base = item_offset + dash.end() - len(text)  # the rest keeps its own offsets
+        mentions = [(k, base, base + len(name.text), name.cls)] + [
+            (i, m.start, m.end, m.cls) for i in range(
+                bisect_left(starts, item_offset + dash.end()),
+                bisect_left(starts, item_offset + dash.end() + len(rest)))
+            for m in [result.mentions[i]]]
+        out += _synthetic_facts(doc, result, nlp, text + rest, base, mentions,
+                                _trim(doc.text, item_offset, item_offset + len(item)))
+    return out
 _LABEL = re.compile(r"\s*(?:[-–—:]\s+|:\s*)")
 
 
