@@ -1300,6 +1300,15 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
                 out.append(Mention(doc_id, start, start + len(t.text), t.text, "Person",
                                    "unresolved", None, sent))
             continue
+        ahead = _fronted_possessor(t) if lower == "its" else None
+        if ahead is not None:  # "Under its Dynamic Framework the Ministry ...": the Ministry
+            m = next((m for m in before if m.start <= offset + ahead.idx < m.end
+                      and is_a(m.cls, "Organisation")), None)
+            if m is not None:
+                source = "unresolved" if m.source == "unresolved" else "anaphor"
+                out.append(Mention(doc_id, start, start + len(t.text), m.text, m.cls, source,
+                                   m.gazetteer_key, sent))
+                continue
         # 'it' may be a programme or a policy too ("the scheme ... it has been a failure")
         wanted = _IT_CLASSES if lower == "it" else (_INNER_PRONOUNS[lower],)
         options = [m for m in before + named_back if m.end <= start and m.sentence >= sent - 2
@@ -1447,6 +1456,19 @@ def _parallel_object(pronoun):
     if verb is None or verb.dep_ != "conj":
         return None
     return next((c for c in verb.head.children if c.dep_ == "dobj"), None)
+
+
+def _fronted_possessor(pronoun):
+    """The subject an 'its' in a phrase before it points forward to: "Under its Dynamic
+    Framework the Ministry of Justice buys ..." (the Ministry's framework)."""
+    phrase = pronoun
+    while phrase.dep_ not in ("prep", "advcl", "npadvmod") and phrase.head.i != phrase.i:
+        phrase = phrase.head
+    verb = phrase.head
+    if phrase.dep_ not in ("prep", "advcl", "npadvmod") or not verb.tag_.startswith("VB"):
+        return None
+    subject = next((c for c in verb.children if c.dep_ in _SUBJECT_DEPS), None)
+    return subject if subject is not None and phrase.i < subject.i else None
 
 
 def _object_of(pronoun):
