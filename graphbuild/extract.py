@@ -706,7 +706,11 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             if sent.text.rstrip().endswith("?"):
                 continue  # a question states no fact
             found_facts = [(*f, None) for f in match_sentence(slotted, actors)]
-            found_facts += match_frames(sent, offset, _frame_mentions(result, in_sent))
+            # the bracketed constituency and party of a speaker's label ("Name (Constituency)
+            # (Party):") are no part of what is said
+            said = [x for x in in_sent if turn is None or not s_start <= turn[1] < s_end
+                    or x[1] > turn[1] or doc.text[x[1] - 1:x[1]] != "("]
+            found_facts += match_frames(sent, offset, _frame_mentions(result, said))
             named = [x for x in in_sent if x[1] not in frame_only]  # quoted targets: no pronouns
             if quoted_by is not None:
                 found_facts += [(*f, None) for f in quoted_verdicts(sent, quoted_by, named,
