@@ -67,13 +67,19 @@ def facts_found(nlp, text: str) -> tuple[set, dict[str, str]]:
     alias = {canonical(m.text): canonical(m.gazetteer_key) for m in ex.mentions
              if m.gazetteer_key}
 
-    # a surname alone is the one full name of the text that carries it, as the build's
-    # resolver makes it
-    full = {}
+    # as the build's resolver does: a single word the NER found ("weak") is the one full
+    # name of the text that carries it (a person's surname, an organisation's first word),
+    # or nothing
+    people, firsts = {}, {}
     for m in ex.mentions:
-        if m.cls == "Person" and len(m.text.split()) > 1:
-            for word in m.text.split():
-                full.setdefault(word, set()).add(m.gazetteer_key or m.text)
+        words = m.text.split()
+        if len(words) < 2 or m.source == "unresolved":
+            continue
+        if m.cls == "Person":
+            for word in words:
+                people.setdefault(word, set()).add(m.gazetteer_key or m.text)
+        else:
+            firsts.setdefault(words[0], set()).add(m.gazetteer_key or m.text)
 
     def name(ref) -> str | None:
         if isinstance(ref, str):
@@ -81,8 +87,10 @@ def facts_found(nlp, text: str) -> tuple[set, dict[str, str]]:
         m = ex.mentions[ref]
         if m.source == "unresolved":
             return None
-        owners = full.get(m.text, set()) if m.cls == "Person" and " " not in m.text else ()
-        return canonical(next(iter(owners)) if len(owners) == 1 else m.gazetteer_key or m.text)
+        if m.source == "weak":
+            owners = people.get(m.text) or firsts.get(m.text)
+            return canonical(next(iter(owners))) if owners and len(owners) == 1 else None
+        return canonical(m.gazetteer_key or m.text)
 
     found = set()
     for c in ex.candidates:

@@ -98,9 +98,17 @@ def resolve(mentions: list[Mention]) -> tuple[dict[int, str], dict[str, Entity]]
         if entry.cls == "Person" and len(entry.name.split()) > 1:
             persons[fold(entry.name).split()[-1]].add("gaz:" + entry.name)
     known = {fold(mentions[idxs[0]].text): g for g, idxs in groups.items()}
+    # An organisation's first word alone ("Langley" after "Langley House Trust") is the one
+    # organisation of its document whose name opens with it (whatever the NER took it for).
+    openers: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for g, idxs in groups.items():
+        for j in idxs:
+            words = fold(mentions[j].text).split()
+            if _coarse(mentions[j].cls) == "Organisation" and len(words) > 1:
+                openers[(mentions[j].doc_id, words[0])].add(g)
     for i in singles:
         name = fold(mentions[i].text)
-        owners = persons.get(name, set())
+        owners = persons.get(name, set()) or openers.get((mentions[i].doc_id, name), set())
         if len(owners) == 1:
             groups[next(iter(owners))].append(i)
         elif name in known:
