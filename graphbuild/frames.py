@@ -334,8 +334,10 @@ def _noun_self(n: Token) -> list[Token]:
         named_with = [p for x in [v, *_children(v, {"dobj"})] for c in x.children
                       if c.dep_ == "prep" and c.lower_ == "with" and c.i < n.head.i
                       for p in c.children if p.dep_ == "pobj"]
-        # "brought in Nacro as its partner": of a verb with an object, the object
-        objects = [o for o in _children(v, {"dobj"}) if o.i < n.head.i]
+        # "brought in Nacro as its partner": of a verb with an object that the "as" phrase
+        # describes, the object (but "X succeeded Y as head": X)
+        objects = [o for o in _children(v, {"dobj"}) if o.i < n.head.i
+                   and lemma(v) in _object_as_verbs()]
         out += named_with or (_verb_patient(v) if _passive(v) or objects else _verb_agent(v))
     elif n.dep_ == "pobj" and n.head.lower_ == "as" and n.head.head.tag_.startswith("NN"):
         out.append(n.head.head)  # "Nacro as its partner", "X as owner"
@@ -803,6 +805,11 @@ def role_excluded(predicate: str, role: str, cls: str) -> bool:
 @lru_cache(maxsize=1)
 def _object_control() -> frozenset[str]:
     return frozenset(load_yaml("frames.yaml").get("object_control_verbs") or ())
+
+
+@lru_cache(maxsize=1)
+def _object_as_verbs() -> frozenset[str]:
+    return frozenset(load_yaml("frames.yaml").get("object_as_verbs") or ())
 
 
 @lru_cache(maxsize=1)
