@@ -595,8 +595,9 @@ def _same_thing(t: Token) -> list[Token]:
         # parser hung them from X
         group = next((c.i for c in x.children if c.dep_ == "appos" and any(
             p.dep_ == "prep" and p.lower_ in ("of", "between") for p in c.children)), None)
-        todo += [c for c in x.children if c.dep_ in SAME_THING_DEPS
-                 and (group is None or c.i <= group or c.dep_ == "compound")]
+        todo += [c for c in x.children if (c.dep_ in SAME_THING_DEPS or c.dep_ == "amod"
+                                           and " " in c.text)  # ("the Through the Gate
+                 and (group is None or c.i <= group or c.dep_ == "compound")]  # service")
         if x.dep_ == "appos":  # "Purple Futures, a partnership led by ..."
             todo.append(x.head)
         todo += [p for c in x.children if c.dep_ == "prep" and c.lower_ in LIST_PREPOSITIONS
