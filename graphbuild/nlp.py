@@ -268,6 +268,39 @@ def repair_missing_subjects(doc: Doc) -> Doc:
     return doc
 
 
+@Language.component("repair_verbless")
+def repair_verbless(doc: Doc) -> Doc:
+    """Read a sentence without a verb, "Name funds Name", as the clause it is: after a name
+    the small model takes "funds" for a noun ("the Ministry of Justice funds Clinks" parses as
+    one noun phrase). Only a word that is a relation's trigger verb, between a known name and
+    what follows it, is read so."""
+    ends = {e.end: e for e in doc.ents}
+    for sent in doc.sents:
+        if any(t.tag_.startswith("VB") or t.tag_ == "MD" for t in sent):
+            continue
+        verb = next((t for t in sent if t.tag_ == "NNS" and t.i in ends and t.i + 1 < sent.end
+                     and t.lower_[:-1] in _trigger_verbs()), None)
+        if verb is None:
+            continue
+        root, subject = sent.root, ends[verb.i].root
+        if root.i <= verb.i:
+            continue
+        for t in sent[: verb.i - sent.start]:  # the name before it is its own phrase
+            if t.i != subject.i and not subject.i - 20 < t.head.i < verb.i:
+                t.head = subject
+        verb.head, verb.dep_, verb.tag_ = root, "dep", "VBZ"  # (no cycle on the way)
+        subject.head, subject.dep_ = verb, "nsubj"
+        root.head, root.dep_ = verb, "dobj"
+        verb.head, verb.dep_ = verb, "ROOT"
+    return doc
+
+
+@lru_cache(maxsize=1)
+def _trigger_verbs() -> frozenset[str]:
+    frames = load_yaml("frames.yaml").get("frames") or []
+    return frozenset(v for f in frames for v in f.get("verbs") or [] if " " not in v)
+
+
 @lru_cache(maxsize=4)
 def load_pipeline(model: str) -> Language:
     """The model with the gazetteer ruler first, so gazetteer names win over its NER and
@@ -288,6 +321,7 @@ def load_pipeline(model: str) -> Language:
     nlp.add_pipe("merge_gerund_names", after="gazetteer_ruler")
     nlp.add_pipe("repair_appositions", after="parser")
     nlp.add_pipe("repair_missing_subjects", after="repair_appositions")
+    nlp.add_pipe("repair_verbless", after="repair_missing_subjects")
     lemmatizer = dict(nlp.components).get("lemmatizer")
     if lemmatizer is not None and hasattr(lemmatizer, "rule_lemmatize"):
         _LEMMATIZERS[id(nlp.vocab)] = lemmatizer
