@@ -488,7 +488,9 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
     if step == "name":  # the trigger itself, when it is a word of a name ("Framework" of
         return [t] if t.tag_.startswith("NNP") or " " in t.text else []  # "HMPPS's
         # Dynamic Framework"; a name made one token before parsing: "Transforming Rehabilitation")
-    if step == "inside":  # "said [the supervision offered by the company] was poor"
+    if step == "inside":  # "said [the supervision offered by the company] was poor" (a
+        if t.head.head.i > t.head.i:  # clause after its verb: one before it is a misparse)
+            return []
         return [x for x in t.subtree if x.i != t.i]
     if step == "question":  # "examined how well [the Ministry] managed the contracts"
         return [_antecedent(s) for c in _children(t, {"ccomp"}) if any(
