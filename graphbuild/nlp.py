@@ -196,12 +196,14 @@ _PHRASE_DEPS = {"compound", "flat", "conj", "cc", "pobj", "prep", "poss", "amod"
 
 @Language.component("repair_appositions")
 def repair_appositions(doc: Doc) -> Doc:
-    """Hang an apposition on the name just before its comma. The parser at times hangs it on
-    a noun further back: in "X was paid by HM Prison and Probation Service (HMPPS), an agency
-    of the Ministry of Justice" it made X the agency."""
+    """Hang an apposition, or a participle, on the name just before its comma or bracket.
+    The parser at times hangs it on a noun further back: in "X was paid by HM Prison and
+    Probation Service (HMPPS), an agency of the Ministry of Justice" it made X the agency; in
+    "X receives funding from the Office of the PCC, led by Y" it made Y lead X."""
     for t in doc:
-        if t.dep_ != "appos" or t.left_edge.i < 2 or doc[t.left_edge.i - 1].text not in (
-                ",", "("):  # (or in brackets: "the Member for Bromley (Sir Bob Neill)")
+        participle = t.tag_ == "VBN" and t.dep_ == "acl"
+        if not (t.dep_ == "appos" or participle) or (
+                t.left_edge.i < 2 or doc[t.left_edge.i - 1].text not in (",", "(")):
             continue
         near = t.left_edge.i - 2
         if doc[near].text == ")":  # "Name (ACRONYM), an agency of ...": the name
