@@ -368,10 +368,7 @@ def _synthetic_facts(doc: SourceText, result: DocExtraction, nlp, text: str, bas
     sdoc = nlp(text + ".")
     if verb_at is not None:
         first = sdoc.char_span(verb_at, verb_at + 1, alignment_mode="expand")
-        word = None if first is None else first[0]
-        while word is not None and word.i + 2 < len(sdoc) and sdoc[word.i + 1].text == "-":
-            word = sdoc[word.i + 2]  # "part-funds", "co-commissions"
-        if word is None or not word.tag_.startswith(("VBD", "VBZ", "VBP", "MD")):
+        if first is None or not first[0].tag_.startswith(("VBD", "VBZ", "VBP", "MD")):
             return []
     return [RelationCandidate(doc.doc_id, s, predicate, o, *evidence, rule, conf)
             for s, p, o, rule, conf, inspects, _ in match_frames(
@@ -503,9 +500,9 @@ _LABEL = re.compile(r"\s*(?:[-–—:]\s+|:\s*)")
 
 def _labelled_lines(doc: SourceText, result: DocExtraction, nlp,
                     pieces: list[tuple[str, int]]) -> list[RelationCandidate]:
-    """A line that opens with a name and a dash or colon, then says what it does: "Swindon
-    Borough Council - Part-funds the Swindon Women's Centre.", "- Barrow Cadbury Trust: funds
-    our policy work." (a partners page, a list of funders)."""
+    """A line that opens with a name and a dash or colon, then says what it does: "Tudor
+    Trust - funds our mentoring work.", "- Nacro: runs the Thinking Skills Programme with
+    us." (a partners page, a list of funders)."""
     starts = [m.start for m in result.mentions]
     out = []
     for line, offset in pieces:
@@ -577,9 +574,10 @@ def _type_first_person(result: DocExtraction, base_index: int, found: list[Menti
 
 def _author_organisation(result: DocExtraction, salience: _Salience, title_end: int,
                          described: Mention | None) -> SalientEntity | None:
-    """Who 'we' are: the organisation the title names, else the one the text opens by
-    describing ("Bridgeway Trust is a charity that ..."), else one that dominates the text
-    (twice as many mentions as any other, and at least three)."""
+    """Who 'we' are: the organisation the title names, else `described`: the publisher a
+    report's front matter names, or the one the text opens by describing ("Bridgeway Trust
+    is a charity that ..."); else one that dominates the text (twice as many mentions as
+    any other, and at least three)."""
     named = _title_organisation(result.mentions, title_end) or described
     if named is not None:
         return SalientEntity(named.gazetteer_key or named.text, named.cls, named.gazetteer_key,
