@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,23 @@ def build_text(folder: Path, name: str, text: str):
     return Graph().parse(folder / "out" / "graph.ttl")
 
 
+def wait_until(page, expression: str, timeout_s: float = 60) -> None:
+    """Poll a JS expression from Python until it is truthy. Playwright's wait_for_function
+    polls with eval inside the page, which a page's Content-Security-Policy forbids; it
+    passed only when the expression was already true at the first look."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Exception:  # the page is navigating: its context is gone for a moment
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s} s: {expression}")
+        time.sleep(0.05)
+
+
 class BrowserPage:
     """One page in Chromium, with every request outside file: refused and recorded, dialogs
     and script errors recorded; ready once `ready` (a JS expression) is defined."""
@@ -66,7 +84,7 @@ class BrowserPage:
         self.page.on("dialog", self._dialog)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.goto(url)
-        self.page.wait_for_function(f"{ready} !== undefined", timeout=60_000)
+        wait_until(self.page, f"{ready} !== undefined")
 
     def _route(self, route):
         if route.request.url.startswith("file:"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, BrowserPage
+from conftest import ROOT, BrowserPage, wait_until
 from test_explorer import CHROMIUM_FLAGS, chromium  # noqa: F401 - the browser fixture
 
 from graphbuild.cli import main
@@ -267,12 +267,11 @@ def test_panel_link_lands_on_the_sentence_and_a_mention_leads_back(chromium, tmp
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
                else (foreign.append(route.request.url), route.abort()))
     page.goto((out / "explorer.html").as_uri())
-    page.wait_for_function("window.explorerReadyAt !== undefined", timeout=60_000)
+    wait_until(page, "window.explorerReadyAt !== undefined")
     page.evaluate("id => explorer.chooseNode(id)", str(PK["acme"]))
     with page.expect_navigation():  # so the waits below run in the new page
         page.click("#details a.doc-link")
-    page.wait_for_function("window.documentPage && window.documentPage.settled !== null",
-                           timeout=60_000)
+    wait_until(page, "window.documentPage && window.documentPage.settled !== null")
     start = doc.text.index(sentence)
     assert page.url.endswith(f"/{PAGES_DIR}/long.html#c{start}-{start + len(sentence)}")
     marked = page.evaluate("""() => Array.from(document.querySelectorAll('#text .target'))
@@ -285,7 +284,7 @@ def test_panel_link_lands_on_the_sentence_and_a_mention_leads_back(chromium, tmp
     page.screenshot(path=ARTIFACTS / "document-from-explorer.png")
     with page.expect_navigation():
         page.click("#text .target a.m >> text=Beta")
-    page.wait_for_function("window.explorerReadyAt !== undefined", timeout=60_000)
+    wait_until(page, "window.explorerReadyAt !== undefined")
     assert page.evaluate("explorer.network.getSelectedNodes()") == [str(PK["beta"])]
     assert "Beta" in page.inner_text("#details")
     assert foreign == []
