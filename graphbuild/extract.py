@@ -73,6 +73,12 @@ def _anaphors():
     return out
 
 
+@lru_cache(maxsize=1)
+def _anaphor_nouns() -> list[str]:
+    """The last word of each description of `_anaphors`, lower-cased, in the same order."""
+    return [a["phrase"].split()[-1].lower() for a in load_yaml("lexicon.yaml").get("anaphors") or []]
+
+
 def _description_hashes(vocab) -> frozenset[int]:
     """The description nouns and their plurals, as the vocabulary's hashes."""
     key = id(vocab)
@@ -220,7 +226,10 @@ def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
                       sentences: ChunkSentences) -> list[Mention]:
     """Definite descriptions ("the CRC"), typed now and resolved once the document is read."""
     out = []
-    for regex, target, *_ in _anaphors():
+    lowered = text.lower()
+    for (regex, target, *_), noun in zip(_anaphors(), _anaphor_nouns()):
+        if noun not in lowered:
+            continue  # (a substring test: most chunks hold few of these nouns)
         entry = load_gazetteer().by_name.get(target)
         for m in regex.finditer(text):
             noun_start = m.end() - len(m.group().split()[-1])
