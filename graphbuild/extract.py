@@ -1284,9 +1284,7 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
     out = []
     named_back: list[Mention] = []  # "the latter": what a later 'it' may stand for
     text = sdoc.text  # rebuilt from the tokens on every access
-    lowers = sdoc.to_array("LOWER")  # (a Token object for every word costs more than this)
-    wanted = _pronoun_hashes(sdoc.vocab)
-    for t in (sdoc[i] for i, h in enumerate(lowers) if h in wanted):
+    for t in sdoc:
         lower = t.lower_
         if lower in _FORMER_LATTER:
             sent = sent_base + sentences.index_at(t.idx)
@@ -1376,12 +1374,6 @@ def _former_or_latter(sdoc, t: Token, offset: int, before: list[Mention],
         if not named or _mention_key(named[-1]) != _mention_key(m):
             named.append(m)
     return named[_FORMER_LATTER[t.lower_]] if len(named) >= 2 else None
-
-
-def _pronoun_hashes(vocab) -> frozenset[int]:
-    """The words `_inner_pronoun_mentions` reads, as the vocabulary's hashes."""
-    return frozenset(vocab.strings.add(w) for w in (
-        *_INNER_PRONOUNS, *_FIRST_PERSON, *_WRITER, *_FORMER_LATTER))
 
 
 def _speaker_turn(text: str, offset: int, found: list[Mention],
