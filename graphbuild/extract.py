@@ -39,7 +39,7 @@ from .nlp import RULER_LABEL_PREFIX, ChunkSentences, chunks, gazetteer_names, le
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
 from .relations import match_roles, match_sentence, organisation_of_title, slot_sentence
-from .resources import load_yaml
+from .resources import load_yaml, word_set
 from .temporal import Validity, timeline_date, validity
 
 
@@ -386,11 +386,12 @@ def _synthetic_facts(doc: SourceText, result: DocExtraction, nlp, text: str, bas
 
 
 def _said_of(doc: SourceText, result: DocExtraction, nlp, subject: int,
-             fragments: list[tuple[str, int, tuple[int, int]]]) -> list[RelationCandidate]:
+             fragments: list[tuple[str, int, tuple[int, int]]],
+             starts: list[int]) -> list[RelationCandidate]:
     """Verb phrases said of a name the page puts before them, each read as a sentence with
-    the name as its subject: (the phrase, where it starts in the text, its evidence)."""
+    the name as its subject: (the phrase, where it starts in the text, its evidence);
+    `starts`: where each of the document's mentions starts, in order."""
     name = result.mentions[subject]
-    starts = [m.start for m in result.mentions]
     out = []
     for body, at, evidence in fragments:
         body = body[:_BULLET_TAIL.search(body).start()]
@@ -434,7 +435,7 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
             out += _said_of(doc, result, nlp, subject, [
                 (item[words:], item_offset + words,
                  _trim(doc.text, item_offset, item_offset + len(item)))
-                for item, item_offset, words in runs])
+                for item, item_offset, words in runs], starts)
             continue
         relational = _relational_list_noun(intro)
         if relational is not None:  # "New owners include:" / "- Seetec – Kent, Surrey and
@@ -471,13 +472,8 @@ _DASH = re.compile(r"\s+[–—-]\s+")
 
 def _relational_list_noun(intro: str) -> str | None:
     """The relation a list's line gives its bullets: "New owners include:" → "owner"."""
-    words = re.findall(r"[a-z]+", intro.lower())
-    return next((w[:-1] for w in words if w in _relational_list_nouns()), None)
-
-
-@lru_cache(maxsize=1)
-def _relational_list_nouns() -> frozenset[str]:
-    return frozenset(load_yaml("lexicon.yaml").get("relational_list_nouns") or ())
+    nouns = word_set("lexicon.yaml", "relational_list_nouns")
+    return next((w[:-1] for w in re.findall(r"[a-z]+", intro.lower()) if w in nouns), None)
 
 
 def _relational_bullets(doc: SourceText, result: DocExtraction, nlp, noun: str,
@@ -524,9 +520,9 @@ def _labelled_lines(doc: SourceText, result: DocExtraction, nlp,
         label = _LABEL.match(doc.text, result.mentions[k].end, offset + len(line))
         if label is None:
             continue
-        out += _said_of(doc, result, nlp, k, [(doc.text[label.end():offset + len(line)],
-                                               label.end(), _trim(doc.text, offset,
-                                                                  offset + len(line)))])
+        evidence = _trim(doc.text, offset, offset + len(line))
+        out += _said_of(doc, result, nlp, k, [
+            (doc.text[label.end():offset + len(line)], label.end(), evidence)], starts)
     return out
 
 
@@ -605,7 +601,6 @@ def _resolve_anaphors(doc: SourceText, result: DocExtraction, salience: _Salienc
                       people: frozenset[str]) -> SalientEntity | None:
     """Point each definite description at the entity of its kind the document is most about,
     'we'/'our' at the organisation whose text it is (returned), and 'I' at its writer."""
-    specs = _anaphors()
     author = _author_organisation(result, salience, title_end, described)
     writer = _writer(result, people, doc.clean[:BYLINE_LINES_CHARS])
     for i, m in enumerate(result.mentions):
@@ -617,8 +612,7 @@ def _resolve_anaphors(doc: SourceText, result: DocExtraction, salience: _Salienc
             line = doc.text.rfind("\n", 0, m.start) + 1
             target = None if _quoted(doc.text[line:m.start + 1], m.start - line) else writer
         else:
-            keyword, also = next(((k, al) for regex, target, k, al in specs
-                                  if target == m.cls and regex.fullmatch(m.text)), (None, ()))
+            _, keyword, also = _description_spec(m) or (m.cls, None, ())
             noun = m.text.split()[-1].lower()  # "the partnership": one described as one
             target = salience.best(m.cls, *([keyword] if keyword else []), before=m.start,
                                    noun=noun if noun in _description_nouns() else None,
@@ -1160,18 +1154,23 @@ def _subject_mentions(sent, offset: int, mentions: list[Mention],
     return []
 
 
+def _description_spec(m: Mention) -> tuple[str, str | None, tuple[str, ...]] | None:
+    """The lexicon's entry for an unresolved description: its class, the keyword a name it
+    stands for must hold, and the other classes it may mean."""
+    return next(((cls, keyword, also) for regex, cls, keyword, also in _anaphors()
+                 if cls == m.cls and regex.fullmatch(m.text)), None)
+
+
 def _descriptions_of_the_topic(sdoc, offset, found: list[Mention],
                                sentences: ChunkSentences) -> None:
     """A definite description stands for the name it is in apposition to ("Purple Futures,
     the partnership led by Interserve"), else for the subject of the sentence before it when
     that subject can be so described ("KSS CRC supervises 11,000 people. Under its contract
     the company delivers ...": the CRC, though a firm named earlier is a company too)."""
-    specs = _anaphors()
     for k, m in enumerate(found):
         if m.source != "unresolved" or m.text.lower() in _FIRST_PERSON | _WRITER:
             continue
-        spec = next(((cls, keyword, also) for regex, cls, keyword, also in specs
-                     if cls == m.cls and regex.fullmatch(m.text)), None)
+        spec = _description_spec(m)
         if spec is None:
             continue
         cls, keyword, also = spec

@@ -20,7 +20,7 @@ from spacy.tokens import Span, Token
 
 from .nlp import lemma
 from .ontology import class_ancestors, property_domain_range
-from .resources import ResourceError, load_yaml, ontology_dir
+from .resources import ResourceError, load_yaml, ontology_dir, word_set
 
 RELATIVE_PRONOUNS = {"which", "who", "that", "whom", "whose"}
 SUBJECT_DEPS = {"nsubj", "csubj"}
@@ -246,7 +246,8 @@ def _purpose_doer(verb: Token) -> list[Token]:
     """Who does what an infinitive or participle after `verb` says."""
     if _passive(verb):  # "X was awarded contracts to run Y": X runs Y
         return _verb_patient(verb)
-    if lemma(verb) in _word_list("object_control_verbs") and _children(verb, {"dobj"}):
+    if lemma(verb) in word_set("frames.yaml", "object_control_verbs") and _children(
+            verb, {"dobj"}):
         return _verb_patient(verb)  # "X funded Y to provide Z": Y provides Z
     return _verb_agent(verb)  # "X decided to buy Y", "X said, describing Y ..."
 
@@ -337,7 +338,7 @@ def _noun_self(n: Token) -> list[Token]:
         # "brought in Nacro as its partner": of a verb with an object that the "as" phrase
         # describes, the object (but "X succeeded Y as head": X)
         objects = [o for o in _children(v, {"dobj"}) if o.i < n.head.i
-                   and lemma(v) in _word_list("object_as_verbs")]
+                   and lemma(v) in word_set("frames.yaml", "object_as_verbs")]
         out += named_with or (_verb_patient(v) if _passive(v) or objects else _verb_agent(v))
     elif n.dep_ == "pobj" and n.head.lower_ == "as" and n.head.head.tag_.startswith("NN"):
         out.append(n.head.head)  # "Nacro as its partner", "X as owner"
@@ -385,13 +386,14 @@ def _places_within(v: Token, own_only: bool = False) -> list[Token]:
                              and _purpose_of(c) is not None):
                 continue  # nor through a purpose the parser hung on it (`_purpose_of`)
             if c.dep_ == "relcl" and x.dep_ in ("dobj", "attr", "appos") and x.i != v.i and (
-                    x.lower_ not in _word_list("caseload_nouns")):
+                    x.lower_ not in word_set("frames.yaml", "caseload_nouns")):
                 continue  # "owned X, which supervises people in Y": X's place, not the owner's
                 # (but "supervises people who live across Y" is the supervisor's)
             if c.dep_ == "pobj" and x.lower_ in PLACE_PREPOSITIONS and not (
                     x.i and x.doc[x.i - 1].text == "-"):  # not "Stockton-on-Tees"
                 out.append(c)
-                if c.lower_ in _word_list("area_nouns"):  # "in the county of Cumbria"
+                # "in the county of Cumbria"
+                if c.lower_ in word_set("frames.yaml", "area_nouns"):
                     out += _step(c, "prep:of", False)
             todo.append(c)
     return out
@@ -525,7 +527,7 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
             return _noun_self(verb.head)
         return []
     if step == "report":  # only a report, review, study ... ("the report found that ...")
-        nouns = _word_list("report_nouns")
+        nouns = word_set("frames.yaml", "report_nouns")
         return [t] if lemma(t) in nouns or t.lower_ in nouns else []
     if step == "attr":  # "its members were X, Y" (at times parsed as an adjective)
         return _children(t, {"attr", "oprd", "acomp"})
@@ -807,12 +809,6 @@ def role_excluded(predicate: str, role: str, cls: str) -> bool:
     return bool(excluded) and bool(class_ancestors().get(cls, frozenset({cls})) & excluded)
 
 
-@cache
-def _word_list(key: str) -> frozenset[str]:
-    """A list of words of ontology/frames.yaml ("report_nouns", "area_nouns", ...)."""
-    return frozenset(load_yaml("frames.yaml").get(key) or ())
-
-
 def asserted(t: Token) -> bool:
     """Whether the clause of a word states it as fact: not negated ("did not buy", "never
     owned"), not hedged by a modal ("might acquire", "could bid"), not an intention or a
@@ -825,15 +821,15 @@ def asserted(t: Token) -> bool:
             if a.dep_ == "appos":
                 return True
     verb = t if _is_verb(t) else next((a for a in t.ancestors if _is_verb(a)), None)
+    unrealised = word_set("frames.yaml", "unrealised_verbs")
     while verb is not None:
         for c in verb.children:
             if c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ in HEDGING_MODALS):
                 return False
-        if verb is t and verb.dep_ == "xcomp" and lemma(verb.head) in _word_list(
-                "unrealised_verbs"):
+        if verb is t and verb.dep_ == "xcomp" and lemma(verb.head) in unrealised:
             return False  # "failed to implement", "plans to buy" (not "plans to close its
             # office in X": the office is there)
-        if verb.dep_ == "ccomp" and lemma(verb.head) in _word_list("unrealised_verbs"):
+        if verb.dep_ == "ccomp" and lemma(verb.head) in unrealised:
             return False  # "we recommend that the Ministry work with ..."
         # a copula's or auxiliary chain's own verb: "is not the owner", "was not bought"
         verb = verb.head if verb.dep_ in ("xcomp", "conj", "aux", "auxpass") and \

@@ -14,7 +14,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .gazetteer import load_gazetteer
 from .names import fold
-from .resources import load_yaml
+from .resources import load_yaml, word_set
 
 RULER_LABEL_PREFIX = "GAZ_"
 UNUSED_COMPONENTS = ["senter"]
@@ -132,12 +132,7 @@ def _surname_like(doc: Doc, start: int, end: int, label: str) -> bool:
         return False
     before = doc[start - 1]
     return before.is_title and before.is_alpha and not before.is_stop and (
-        before.lower_ not in _place_openers())
-
-
-@lru_cache(maxsize=1)
-def _place_openers() -> frozenset[str]:
-    return frozenset(w.lower() for w in load_yaml("lexicon.yaml").get("place_openers") or ())
+        before.lower_ not in word_set("lexicon.yaml", "place_openers"))
 
 
 def _longest_names(spans: list[Span]) -> list[Span]:

@@ -45,6 +45,12 @@ def load_yaml(name: str) -> dict:
     return data
 
 
+@cache
+def word_set(name: str, key: str) -> frozenset[str]:
+    """A list of words of an ontology file, lower-cased ("frames.yaml", "area_nouns")."""
+    return frozenset(str(w).lower() for w in load_yaml(name).get(key) or ())
+
+
 # The modules whose code decides what one document's extraction yields.
 EXTRACTION_MODULES = ("clean.py", "corpus.py", "extract.py", "frames.py", "gazetteer.py",
                       "mentions.py", "names.py", "nlp.py", "ontology.py", "records.py",
