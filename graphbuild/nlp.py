@@ -195,7 +195,8 @@ def repair_appositions(doc: Doc) -> Doc:
     The parser at times hangs it on a noun further back: in "X was paid by HM Prison and
     Probation Service (HMPPS), an agency of the Ministry of Justice" it made X the agency; in
     "X receives funding from the Office of the PCC, led by Y" it made Y lead X."""
-    for t in doc:
+    wanted = {doc.vocab.strings.add("appos"), doc.vocab.strings.add("acl")}
+    for t in (doc[i] for i, dep in enumerate(doc.to_array("DEP")) if dep in wanted):
         participle = t.tag_ == "VBN" and t.dep_ == "acl"
         if not (t.dep_ == "appos" or participle) or (
                 t.left_edge.i < 2 or doc[t.left_edge.i - 1].text not in (",", "(")):
@@ -272,8 +273,11 @@ def repair_verbless(doc: Doc) -> Doc:
     one noun phrase). Only a word that is a relation's trigger verb, between a known name and
     what follows it, is read so."""
     ends = {e.end: e for e in doc.ents}
+    tags = doc.to_array("TAG")
+    verbs = {doc.vocab.strings.add(tag) for tag in ("VB", "VBD", "VBG", "VBN", "VBP", "VBZ",
+                                                     "MD")}
     for sent in doc.sents:
-        if any(t.tag_.startswith("VB") or t.tag_ == "MD" for t in sent):
+        if not ends or any(tags[i] in verbs for i in range(sent.start, sent.end)):
             continue
         verb = next((t for t in sent if t.tag_ == "NNS" and t.i in ends and t.i + 1 < sent.end
                      and t.lower_[:-1] in _trigger_verbs()), None)
