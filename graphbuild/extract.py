@@ -31,6 +31,7 @@ from .mentions import (
     BYLINE_LINES_CHARS,
     acceptable_name,
     byline_names,
+    common_name_words,
     is_never_a_name,
     mentions_from_doc,
 )
@@ -662,6 +663,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             salience.add(m, len(result.mentions))
         found += named
         found += _acronym_definitions(text, offset, found)
+        _short_forms(sdoc, offset, doc.doc_id, sent_base, result.mentions, found, sentences)
         found.sort(key=lambda m: m.start)
         base_index = len(result.mentions)
         result.mentions.extend(found)
@@ -1053,6 +1055,49 @@ def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[M
         out.append(Mention(m.doc_id, start, start + len(hit[1]), hit[1], m.cls, "acronym",
                            m.gazetteer_key, m.sentence, long_form=m.text))
     return out
+
+
+def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[Mention],
+                 found: list[Mention], sentences: ChunkSentences) -> None:
+    """An organisation's first word standing alone mid-sentence ("chief executive of
+    Framework" after "Framework Housing Association"): a weak mention (added to `found`, the
+    chunk's mentions) that the resolver joins to the one organisation of the document that
+    opens with it. The word may be no common word of the trade's names, no modifier ("the
+    Welsh arm"), and no capitalised word may stand beside it. A lone word the NER took for a
+    person ("Ashdown") is the organisation, unless a person's full name holds it."""
+    openers, people = {}, set()
+    for m in earlier + found:
+        words = m.text.split()
+        if m.source not in ("gazetteer", "ner") or len(words) < 2:
+            continue
+        if is_a(m.cls, "Person"):
+            people.update(words)
+        elif is_a(m.cls, "Organisation") and len(words[0]) >= 4 and words[0].isalpha() \
+                and words[0][0].isupper() and words[0].lower() not in common_name_words():
+            openers.setdefault(words[0], m.cls)
+    for word in people:
+        openers.pop(word, None)
+    if not openers:
+        return
+    taken = {}
+    for k, m in enumerate(found):
+        taken[m.start] = k
+    added = []
+    for t in sdoc:
+        cls = openers.get(t.text)
+        if cls is None or t.tag_ not in ("NNP", "NNPS") or t.dep_ in ("compound", "amod") \
+                or t.ent_type_ == "NORP" \
+                or t.is_sent_start or t.i == 0 or t.i + 1 >= len(sdoc) \
+                or sdoc[t.i - 1].text[:1].isupper() or sdoc[t.i + 1].text[:1].isupper():
+            continue
+        start = offset + t.idx
+        k = taken.get(start)
+        if k is not None and found[k].end == start + len(t) and found[k].source == "weak":
+            found[k] = replace(found[k], cls=cls)  # the NER's guess gives way
+        elif not any(m.start < start + len(t) and start < m.end for m in found):
+            added.append(Mention(doc_id, start, start + len(t), t.text, cls, "weak", None,
+                                 sent_base + sentences.index_at(t.idx)))
+    found += added
 
 
 @lru_cache(maxsize=1)

@@ -716,7 +716,9 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
             ok, extra = _trigger_matches(t, words, verb)
             if not ok:
                 continue
-            if frame.requires and not _says(t, frame.requires):
+            # (a frame of any verb at all reads its own clause only: "a joint report
+            # published by A and B" is no joint action of theirs)
+            if frame.requires and not _says(t, frame.requires, described=words != ("*",)):
                 continue
             if frame.excludes and _says(t, frame.excludes):
                 continue
@@ -778,10 +780,14 @@ def _possible_frames(sent: Span, mentions) -> frozenset[str]:
     return frozenset(out)
 
 
-def _says(t: Token, words: frozenset[str]) -> bool:
+def _says(t: Token, words: frozenset[str], described: bool = False) -> bool:
     """Whether the trigger's clause holds one of `words` (a phrase counts as written); a
-    purpose or conjoined clause counts its head verb ("merged with B to form C")."""
+    purpose or conjoined clause counts its head verb ("merged with B to form C"); with
+    `described`, a participle counts the noun phrase it describes ("a joint venture formed
+    by")."""
     subtree = list(t.subtree) + ([t.head] if t.dep_ in ("advcl", "xcomp", "conj") else [])
+    if described and t.dep_ == "acl":
+        subtree += [x for x in t.head.subtree if x.i <= t.head.i]
     if any(x.lower_ in words or lemma(x) in words for x in subtree):
         return True
     text = " ".join(x.lower_ for x in subtree)

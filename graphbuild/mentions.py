@@ -43,10 +43,16 @@ def _titles() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def common_name_words() -> frozenset[str]:
+    """Words common in the trade's names ("Community", "Probation"), lower-cased."""
+    return frozenset(w.lower() for w in (load_yaml("lexicon.yaml").get("common_name_words")
+                                         or []))
+
+
+@lru_cache(maxsize=1)
 def _common_words() -> frozenset[str]:
-    lex = load_yaml("lexicon.yaml")
-    return frozenset(w.lower() for w in (lex.get("common_name_words") or [])) | _titles() | {
-        w.lower() for w in lex["generic_last_words"]}
+    return common_name_words() | _titles() | {
+        w.lower() for w in load_yaml("lexicon.yaml")["generic_last_words"]}
 
 
 def _distinctive(words: list[str]) -> bool:
