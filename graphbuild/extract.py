@@ -529,9 +529,16 @@ def _labelled_lines(doc: SourceText, result: DocExtraction, nlp,
 
 def _frame_mentions(result: DocExtraction, mentions: list) -> list:
     """Mentions as the frames take them: a description still to be resolved, or an
-    organisation of no known kind, may turn out any kind of its class ("?Class")."""
-    return [(i, a, b, f"?{cls}" if _kind_unknown(result.mentions[i]) else cls)
-            for i, a, b, cls in mentions]
+    organisation of no known kind, may turn out any kind of its class ("?Class"), or of the
+    other classes the description may mean ("?Intervention|Policy": "the programme")."""
+    out = []
+    for i, a, b, cls in mentions:
+        m = result.mentions[i]
+        if _kind_unknown(m):
+            spec = _description_spec(m) if m.source == "unresolved" else None
+            cls = "?" + "|".join((cls, *spec[2])) if spec else f"?{cls}"
+        out.append((i, a, b, cls))
+    return out
 
 
 def _title_topics(doc: SourceText, result: DocExtraction, nlp) -> list[RelationCandidate]:
@@ -579,12 +586,13 @@ def _type_first_person(result: DocExtraction, base_index: int, found: list[Menti
 
 
 def _author_organisation(result: DocExtraction, salience: _Salience, title_end: int,
-                         described: Mention | None) -> SalientEntity | None:
-    """Who 'we' are: the organisation the title names, else `described`: the publisher a
-    report's front matter names, or the one the text opens by describing ("Bridgeway Trust
-    is a charity that ..."); else one that dominates the text (twice as many mentions as
-    any other, and at least three)."""
-    named = _title_organisation(result.mentions, title_end) or described
+                         described: Mention | None, issuer: Mention | None = None
+                         ) -> SalientEntity | None:
+    """Who 'we' are: a press release's issuer; the organisation the title names, else
+    `described`: the publisher a report's front matter names, or the one the text opens by
+    describing ("Bridgeway Trust is a charity that ..."); else one that dominates the text
+    (twice as many mentions as any other, and at least three)."""
+    named = issuer or _title_organisation(result.mentions, title_end) or described
     if named is not None:
         return SalientEntity(named.gazetteer_key or named.text, named.cls, named.gazetteer_key,
                              0)
@@ -599,10 +607,12 @@ def _author_organisation(result: DocExtraction, salience: _Salience, title_end: 
 
 def _resolve_anaphors(doc: SourceText, result: DocExtraction, salience: _Salience,
                       title_end: int, described: Mention | None,
-                      people: frozenset[str]) -> SalientEntity | None:
+                      people: frozenset[str], issuer: Mention | None = None
+                      ) -> SalientEntity | None:
     """Point each definite description at the entity of its kind the document is most about,
-    'we'/'our' at the organisation whose text it is (returned), and 'I' at its writer."""
-    author = _author_organisation(result, salience, title_end, described)
+    'we'/'our' at the organisation whose text it is (returned: a press release's `issuer`
+    first), and 'I' at its writer."""
+    author = _author_organisation(result, salience, title_end, described, issuer)
     writer = _writer(result, people, doc.clean[:BYLINE_LINES_CHARS])
     for i, m in enumerate(result.mentions):
         if m.source != "unresolved":
@@ -755,6 +765,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     # a report's publisher, as its front matter names it, speaks as "we"
     publisher = next((_named(result, c.object) for c in front
                       if c.predicate == "publishedBy"), None)
+    issuer = _release_issuer(doc, result)  # a press release speaks for its issuer
     title_end = doc.text.find("\n")
     titled = title_end >= 0
     title_end = title_end if titled else len(doc.text)
@@ -764,10 +775,10 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     # (not one a blog merely talks about most, nor the first one an untitled text names)
     own_voice = any(m.source == "unresolved" and m.text.lower() in _FIRST_PERSON
                     for m in result.mentions) and (
-        described is not None or publisher is not None or titled and (
+        described is not None or publisher is not None or issuer is not None or titled and (
             _title_organisation(result.mentions, title_end) is not None))
     author = _resolve_anaphors(doc, result, salience, title_end, publisher or described,
-                               people)
+                               people, issuer)
     _resolve_implied_subjects(result, salience, comments_start(doc.text),
                               author, own_voice)
     result.candidates += _title_topics(doc, result, nlp)  # (its mentions name no author)
@@ -790,6 +801,22 @@ _REPORT_MARKER = re.compile(r"(?i)^\s*(?:(?:executive\s+)?summary(?:\s*\(extract
 _DOCUMENT_OPENING = re.compile(r"(?i)^\s*(?:(?:a|an|the)\s+)?(?:joint\s+|thematic\s+)?(?:inspection|"
                                r"review|report|evaluation|audit|study)\s+(?:of|on|into)\s")
 _RELEASE_LINE = re.compile(r"(?i)^\s*(?:news|press|media)\s+release\b")
+_RELEASE_FROM = re.compile(r"(?i)\s*(?:news|press|media)\s+release\s*(?:from|by|[-–—:|])\s*"
+                           r"(?:the\s+)?")
+
+
+def _release_issuer(doc: SourceText, result: DocExtraction) -> Mention | None:
+    """The organisation a press release's top line names ("Press release from HM
+    Inspectorate of Probation", "News release – Napo"): the voice of its "we"."""
+    for line in _top_lines(doc.clean, FRONT_MATTER_LINES):
+        opening = _RELEASE_FROM.match(line.group())
+        if opening:
+            at = line.start() + opening.end()
+            return next((m for m in result.mentions if m.start == at and m.source in (
+                "gazetteer", "ner") and is_a(m.cls, "Organisation")), None)
+    return None
+
+
 _LINE_FILLER = re.compile(r"(?i)^[\s,;:()—–-]*(?:\d{1,2}\s+)?(?:january|february|march|april|may|june|"
                           r"july|august|september|october|november|december)?\s*(?:\d{4})?[\s.,;:()—–-]*$")
 
@@ -1209,7 +1236,7 @@ def _description_spec(m: Mention) -> tuple[str, str | None, tuple[str, ...]] | N
 def _descriptions_of_the_topic(sdoc, offset, found: list[Mention],
                                sentences: ChunkSentences) -> None:
     """A definite description stands for the name it is in apposition to ("Purple Futures,
-    the partnership led by Interserve"), else for the subject of the sentence before it when
+    the partnership led by Interserve"; "the report, An inspection of X,"), else for the subject of the sentence before it when
     that subject can be so described ("KSS CRC supervises 11,000 people. Under its contract
     the company delivers ...": the CRC, though a firm named earlier is a company too)."""
     for k, m in enumerate(found):
@@ -1221,9 +1248,13 @@ def _descriptions_of_the_topic(sdoc, offset, found: list[Mention],
         cls, keyword, also = spec
         span = sdoc.char_span(m.start - offset, m.end - offset, alignment_mode="expand")
         i = sentences.index_at(m.start - offset)
+        named = next((c for c in span.root.children if c.dep_ == "appos"), None) \
+            if span is not None else None
         if span is not None and span.root.dep_ == "appos":
             head = span.root.head
             topic = [t for t in found if t.start <= offset + head.idx < t.end]
+        elif named is not None:  # "The report, An inspection of X, is published today"
+            topic = [t for t in found if t.start == offset + named.left_edge.idx]
         elif i >= 1:
             topic = _subject_mentions(sentences.spans[i - 1], offset, found, True)
         else:
@@ -1378,8 +1409,9 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
             subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset,
                                                        relative=m.sentence == sent)
                         and not _same_clause_subject(sdoc, t, m.start - offset, m.end - offset)]
-            # the object of the verb it shares a subject with ("bought A4e and renamed it");
-            # else a subject; else the only organisation named in reach
+            # the object of the verb it shares a subject with ("bought A4e and renamed it"),
+            # the possessor of a noun it is listed with; else a subject; else the only
+            # organisation named in reach
             parallel = _parallel_object(t)
             same_object = [m for m in near if parallel is not None
                            and parallel.left_edge.idx <= m.start - offset
@@ -1506,7 +1538,14 @@ def _writers_employer(verb, offset: int, found: list[Mention]) -> Mention | None
 
 def _parallel_object(pronoun):
     """The object of the first of two conjoined verbs, for an 'it' that is the second's
-    object: "X bought A4e and renamed it PeoplePlus" (it is A4e)."""
+    object: "X bought A4e and renamed it PeoplePlus" (it is A4e); the possessor of the first
+    of two conjoined nouns, for an 'its' of the second: "praised the CRC's partnership with
+    X and its joint work with Y" (it is the CRC)."""
+    if pronoun.lower_ == "its" and pronoun.dep_ == "poss" and pronoun.head.dep_ == "conj":
+        first = pronoun.head.head
+        if first.tag_.startswith("VB"):  # (the second noun misparsed as the verb's conjunct)
+            first = next((c for c in first.children if c.dep_ == "dobj"), first)
+        return next((c for c in first.children if c.dep_ == "poss"), None)
     verb = _object_of(pronoun) if pronoun.lower_ == "it" else None
     if verb is None or verb.dep_ != "conj":
         return None

@@ -542,6 +542,11 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
     word = step[5:]  # prep:WORD
     # a name opening with a preposition ("about Through the Gate") is parsed as one
     preps = [c for c in t.children if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word]
+    if not preps and word == "with" and t.tag_.startswith("NN") and t.dep_ == "dobj":
+        # a "with" right after a verb's object, hung on the verb ("praised its partnership
+        # with X"): the object's
+        preps = [c for c in t.head.children if c.dep_ == "prep" and c.lower_ == word
+                 and c.i == t.right_edge.i + 1]
     preps += [d for c in preps for d in c.children if d.dep_ == "conj" and d.lower_ == word]
     # ("with A and with B": the second preposition is the first one's conjunct)
     found = [p for c in preps for p in c.children if p.dep_ in ("pobj", "pcomp")
@@ -613,6 +618,11 @@ def _same_thing(t: Token) -> list[Token]:
                  and not any(m.lower_ in FORMER_WORDS for m in c.children)
                  for a in c.children if a.dep_ == "prep" and a.lower_ == "as"
                  for p in a.children if p.dep_ == "pobj"]
+        if x.lower_ == "office" and x.is_title and x.dep_ in ("pobj", "dobj", "nsubj",
+                                                             "nsubjpass"):
+            # "funding from the Office of the PCC, led by Y": the PCC
+            todo += [p for c in x.children if c.dep_ == "prep" and c.lower_ == "of"
+                     for p in c.children if p.dep_ == "pobj"]
         whole = _partitive_whole(x)  # "one of two companies run by X"
         if whole is not None:
             todo += _noun_self(whole)
@@ -663,7 +673,8 @@ def classes_ok(cls: str, allowed: frozenset[str]) -> bool:
     """Whether a mention's class fits a role; "?Organisation" (a description still to be
     resolved) fits any role some kind of organisation fits, checked again once resolved."""
     if cls.startswith("?"):
-        return any(classes_ok(c, allowed) for c in _kinds_of(cls[1:]))
+        return any(classes_ok(c, allowed) for kind in cls[1:].split("|")
+                   for c in _kinds_of(kind))
     ancestors = class_ancestors().get(cls, frozenset({cls}))
     return bool(ancestors & allowed) and not any("!" + a in allowed for a in ancestors)
 
@@ -763,7 +774,8 @@ def _possible_frames(sent: Span, mentions) -> frozenset[str]:
     and a word the frame requires is in the sentence (checked once, not per trigger)."""
     ancestors = class_ancestors()
     present = frozenset().union(*(ancestors.get(c, frozenset({c})) for _, _, _, cls in mentions
-                                  for c in (_kinds_of(cls[1:]) if cls.startswith("?")
+                                  for c in ([k for kind in cls[1:].split("|")
+                                             for k in _kinds_of(kind)] if cls.startswith("?")
                                             else (cls,))))
     lowered = [x.lower_ for x in sent]
     # lemmas only of the words that inflect (a lemma look-up for every token cost a tenth)

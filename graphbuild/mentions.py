@@ -209,19 +209,26 @@ def _context_rules():
                           rf"\s+{_CAP}(?:\s+(?:{_CAP}|{_LINK}|[a-z][\w'’-]*))*?)(?=[,.;]|\s+\()"
                           # "The report, An Inspection of Through the Gate ..., is published"
                           + rf"|(?i:\b(?:{nouns})s?)\b[^.;:\n,]{{0,100}},\s+(?P<appos>[A-Z][\w'’-]*"
-                          rf"(?:(?::\s+|\s+[–-]\s+|\s+)(?:[A-Z0-9][\w'’-]*|{_TITLE_WORDS})){{3,25}})"
+                          rf"(?:(?::\s+|\s+[–-]\s+|\s+|,\s+(?=[A-Z]))(?:[A-Z0-9][\w'’-]*|{_TITLE_WORDS})){{3,25}})"
                           rf",\s+(?=[a-z])"
                           ) if nouns else None
     return (heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re,
             prison_re, title_re)
 
 
+_SENTENCE_CASE_TITLE = re.compile(
+    r"(?:An?|The)\s+(?:(?:thematic|joint|independent|unannounced|full)\s+)?(?:inspection|review"
+    r"|evaluation|study|report|investigation|inquiry|audit)\s+(?:of|into|on)\s+.*\b[A-Z]\w*$")
+
+
 def _title_cased(name: str) -> bool:
     """Whether words in apposition to a report's noun read as its title: at least four
-    words, half of them or more capitalised, the last one too."""
+    words, half of them or more capitalised, the last one too; or a sentence-case title of
+    the kind inspectorates give ("An inspection of probation services in Durham CRC")."""
     words = name.split()
     capitals = sum(w[:1].isupper() or w[:1].isdigit() for w in words)
-    return len(words) >= 4 and 2 * capitals >= len(words) and words[-1][:1].isupper()
+    return len(words) >= 4 and words[-1][:1].isupper() and (
+        2 * capitals >= len(words) or _SENTENCE_CASE_TITLE.match(name) is not None)
 
 
 def _headline(sent) -> bool:
@@ -546,6 +553,9 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
                 sdoc[ent.start - 1].lower_ in _PLACE_PREPOSITIONS) and org_class(name) in (
                 "Person", "Organisation") and (cls == "Person" or len(name.split()) == 1):
             cls = "Place"  # "offices in High Wycombe", "based in Hockley": not a person or firm
+        elif cls in ("Person", "Organisation") and len(name.split()) == 1 and _listed_with_place(
+                sdoc, ent.start):
+            cls = "Place"  # "in Plymouth and Torbay"
         elif cls == "Organisation" and 2 <= len(name.split()) <= 3 and org_class(name) == \
                 "Organisation" and _role_after_name().match(text, ent.end_char):
             cls = "Person"  # "Adrian Ringrose, Chief Executive of Interserve"
@@ -569,6 +579,20 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
                            None, sentence_base + sentences.index_at(m.start("name"))))
     out.sort(key=lambda m: m.start)
     return out
+
+
+def _listed_with_place(sdoc, i: int) -> bool:
+    """Whether the word at `i` closes a list of places after "in": "in Plymouth and [Torbay]",
+    "across Exeter, Plymouth and [Torbay]"."""
+    if i < 3 or sdoc[i - 1].lower_ not in ("and", ",", "or") or (
+            i + 1 < len(sdoc) and sdoc[i + 1].tag_.startswith("VB")):  # ("and Smith said")
+        return False
+    place_labels = ("GPE", "LOC", RULER_LABEL_PREFIX + "Place")
+    j, places = i - 1, 0
+    while j > 0 and (sdoc[j].lower_ in ("and", ",", "or") or sdoc[j].ent_type_ in place_labels):
+        places += sdoc[j].ent_iob_ == "B" and sdoc[j].ent_type_ in place_labels
+        j -= 1
+    return places > 0 and sdoc[j].lower_ in _PLACE_PREPOSITIONS
 
 
 @lru_cache(maxsize=1)

@@ -209,12 +209,14 @@ def repair_appositions(doc: Doc) -> Doc:
         x = doc[near]
         if not x.tag_.startswith("NN") or near < t.sent.start or x.i == t.head.i:
             continue
-        y = x
+        y, through_preposition = x, False
         while y.i != t.head.i and y.dep_ in _PHRASE_DEPS and y.head.i != y.i and not (
                 y.tag_.startswith("VB")):
+            through_preposition |= y.dep_ == "pobj"
             y = y.head
-        if y.i == t.head.i:
-            continue  # the parser's reading: "A, B and C, the three owners"
+        if y.i == t.head.i and not (participle and through_preposition):
+            continue  # the parser's reading: "A, B and C, the three owners" (but "funding
+            # from the Office of the PCC, led by Y": the Office is led)
         while True:  # up to the noun phrase's head: "the Member for Bromley and Chislehurst"
             if x.dep_ in ("compound", "flat", "conj") and x.head.i != x.i:
                 x = x.head
