@@ -90,7 +90,7 @@ def facts_found(nlp, text: str) -> tuple[set, dict[str, str]]:
         if m.source == "weak":
             owners = people.get(m.text) or firsts.get(m.text)
             return canonical(next(iter(owners))) if owners and len(owners) == 1 else None
-        return canonical(m.gazetteer_key or m.text)
+        return canonical(m.gazetteer_key or m.long_form or m.text)  # (an acronym, a short form)
 
     found = set()
     for c in ex.candidates:

@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, pairwise
 from typing import NamedTuple
 
 from spacy.tokens import Token
@@ -857,6 +857,12 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
             rest = rest.replace(result.mentions[i].text, " ")
         return orgs if orgs and _LINE_FILLER.match(rest) else []
 
+    def parents(orgs: list[int]) -> dict[int, int]:
+        """An organisation's name right before another's is its parent's: "House of Commons
+        Committee of Public Accounts"."""
+        return {j: i for i, j in pairwise(orgs)
+                if not text[result.mentions[i].end:result.mentions[j].start].strip()}
+
     if not lines:
         return []
     first = 1 if organisation_line(*lines[0]) and len(lines) > 1 else 0
@@ -868,7 +874,7 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
     opening = _DOCUMENT_OPENING.match(text[title[0]:title[1]])
     org_lines = [line for line in ([lines[0]] if first else []) + rest
                  if organisation_line(*line)]
-    if not (bylines or marked and first or opening and org_lines):
+    if not (bylines or marked and (first or org_lines) or opening and org_lines):
         return []
     report = next((i for i in names_in(*title) if is_a(result.mentions[i].cls, "Document")), None)
     if report is None:
@@ -886,7 +892,13 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
     out = []
     for a, b in bylines + org_lines:
         start, end = _trim(doc.text, a, b)
+        above = parents(organisation_line(a, b))
+        for part, whole in above.items():
+            out.append(RelationCandidate(doc.doc_id, part, "partOf", whole, start, end,
+                                         "front-matter", 0.7))
         for i in names_in(a, b):
+            if i in above.values():
+                continue  # the publisher is the committee, not the House
             cls = result.mentions[i].cls
             link = "authoredBy" if is_a(cls, "Person") else (
                 "publishedBy" if is_a(cls, "Organisation") else None)
@@ -1086,44 +1098,50 @@ def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[M
 
 def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[Mention],
                  found: list[Mention], sentences: ChunkSentences) -> None:
-    """An organisation's first word standing alone mid-sentence ("chief executive of
-    Framework" after "Framework Housing Association"): a weak mention (added to `found`, the
-    chunk's mentions) that the resolver joins to the one organisation of the document that
-    opens with it. The word may be no common word of the trade's names, no modifier ("the
-    Welsh arm"), and no capitalised word may stand beside it. A lone word the NER took for a
-    person ("Ashdown") is the organisation, unless a person's full name holds it."""
-    openers, people = {}, set()
-    for m in earlier + found:
-        words = m.text.split()
-        if m.source not in ("gazetteer", "ner") or len(words) < 2:
-            continue
-        if is_a(m.cls, "Person"):
-            people.update(words)
-        elif is_a(m.cls, "Organisation") and len(words[0]) >= 4 and words[0].isalpha() \
+    """An organisation named by the first words of its name ("chief executive of Framework"
+    after "Framework Housing Association", "Blue Sky" after "Blue Sky Development and
+    Regeneration"): a name the NER took for a person or an organisation of its own becomes
+    a short form of the one organisation of the document whose name opens with it; a first
+    word standing alone mid-sentence, which the NER missed, is added to `found` (the chunk's
+    mentions). The first word may be no common word of the trade's names, nor a word of a
+    person's full name; a word added may be no modifier ("the Welsh arm") and stand beside
+    no capitalised word."""
+    owners: dict[tuple[str, ...], set[Mention]] = {}
+    named = [m for m in earlier + found if m.source in ("gazetteer", "ner") and " " in m.text]
+    for m in named:
+        words = tuple(m.text.split())
+        if is_a(m.cls, "Organisation") and len(words[0]) >= 4 and words[0].isalpha() \
                 and words[0][0].isupper() and words[0].lower() not in common_name_words():
-            openers.setdefault(words[0], m.cls)
-    for word in people:
-        openers.pop(word, None)
-    if not openers:
+            for n in range(1, len(words)):
+                owners.setdefault(words[:n], set()).add(m)
+    people = {w for m in named if is_a(m.cls, "Person") and tuple(m.text.split()) not in owners
+              for w in m.text.split()}
+    sole = {words: next(iter(ms)) for words, ms in owners.items()
+            if len({m.gazetteer_key or m.text for m in ms}) == 1 and words[0] not in people}
+    if not sole:
         return
-    taken = {}
+
+    def short_form(m: Mention, owner: Mention) -> Mention:
+        return Mention(doc_id, m.start, m.end, m.text, owner.cls, "ner", owner.gazetteer_key,
+                       m.sentence, long_form=owner.text)
+
     for k, m in enumerate(found):
-        taken[m.start] = k
+        owner = sole.get(tuple(m.text.split())) if m.source in ("ner", "weak") and (
+            is_a(m.cls, "Person") or m.cls == "Organisation") else None
+        if owner is not None:
+            found[k] = short_form(m, owner)  # the NER's guess gives way
     added = []
     for t in sdoc:
-        cls = openers.get(t.text)
-        if cls is None or t.tag_ not in ("NNP", "NNPS") or t.dep_ in ("compound", "amod") \
+        owner = sole.get((t.text,))
+        if owner is None or t.tag_ not in ("NNP", "NNPS") or t.dep_ in ("compound", "amod") \
                 or t.ent_type_ == "NORP" \
                 or t.is_sent_start or t.i == 0 or t.i + 1 >= len(sdoc) \
                 or sdoc[t.i - 1].text[:1].isupper() or sdoc[t.i + 1].text[:1].isupper():
             continue
         start = offset + t.idx
-        k = taken.get(start)
-        if k is not None and found[k].end == start + len(t) and found[k].source == "weak":
-            found[k] = replace(found[k], cls=cls)  # the NER's guess gives way
-        elif not any(m.start < start + len(t) and start < m.end for m in found):
-            added.append(Mention(doc_id, start, start + len(t), t.text, cls, "weak", None,
-                                 sent_base + sentences.index_at(t.idx)))
+        if not any(m.start < start + len(t) and start < m.end for m in found):
+            added.append(short_form(Mention(doc_id, start, start + len(t), t.text, "", "", None,
+                                            sent_base + sentences.index_at(t.idx)), owner))
     found += added
 
 

@@ -156,7 +156,8 @@ def _is_verb(t: Token) -> bool:
 def _passive(t: Token) -> bool:
     if any(c.dep_ in PASSIVE_SUBJECT_DEPS or c.dep_ == "auxpass" for c in t.children):
         return True
-    if t.dep_ == "conj" and t.tag_ == "VBN" and t.head.i != t.i and _passive(t.head):
+    if t.dep_ == "conj" and t.tag_ == "VBN" and t.head.i != t.i and _passive(t.head) and not any(
+            c.dep_ == "aux" for c in t.children):  # (but "was appointed and has led Y")
         return True  # "It was created in 2004 and replaced by HMPPS"
     if t.dep_ in ("acomp", "xcomp", "advcl") and t.tag_ == "VBN" and any(
             c.dep_ == "agent" for c in t.children):
@@ -579,8 +580,10 @@ def _role_tokens(trigger: Token, paths, verb: bool, extra: list[Token], inside) 
         tokens = [trigger]
         for i, step in enumerate(path):
             # a name's own compounds are not another name ("Frances" of "Frances Crook",
-            # "Lab" beside "Labour"): compounds are read from common words ("Labour MP")
-            tokens = [r for t in tokens if step != "compound" or t.i not in inside
+            # "Lab" beside "Labour"): compounds and modifiers are read from common words
+            # ("Labour MP", "Seetec's handling")
+            tokens = [r for t in tokens if step not in ("compound", "modifier")
+                      or t.i not in inside
                       for r in _step(t, step, verb if i == 0 else _is_verb(t))]
             if i == 0 and step == "patient":  # "work for X": the trigger's own preposition
                 tokens += extra
