@@ -112,8 +112,9 @@ def _key(e: SalientEntity) -> tuple[str, str]:
 
 
 def _mention_key(m: Mention) -> tuple[str, str]:
-    """The entity a mention names, as `_Salience` keys it."""
-    return (m.gazetteer_key or fold(m.text), m.cls)
+    """The entity a mention names, as `_Salience` keys it (an acronym or short form: the name
+    it stands for)."""
+    return (m.gazetteer_key or fold(m.long_form or m.text), m.cls)
 
 
 class _Salience:
@@ -131,7 +132,7 @@ class _Salience:
         self.counts[key] += 1
         self.last[key] = order
         self.first.setdefault(key, m.start)
-        self.names.setdefault(key, m.gazetteer_key or m.text)
+        self.names.setdefault(key, m.gazetteer_key or m.long_form or m.text)
 
     def describe(self, sdoc, offset: int, found: list[Mention]) -> None:
         """Note the nouns the text describes names with: "Purple Futures is a partnership
@@ -218,6 +219,7 @@ _NAME_FOLLOWS = re.compile(r" [A-Z0-9]")
 # A speaker's turn in a debate record or transcript: "Jane Smith (Anytown) (Lab): ...".
 _SPEAKER_LABEL = re.compile(r"^\s*(?P<name>[A-Z][^:()\n]{2,60}?)(?:\s*\([^()\n]{1,60}\)){0,2}"
                             r"\s*:\s")
+CROSSING_REACH = 3  # mentions before a sentence that may run into it
 DESCRIBING_SENTENCES = 4  # how early "X is a charity that ..." must come to say who 'we' are
 _TIMELESS = Validity(None, None, -1, -1)
 _QUOTE_MARK = re.compile(r'["“]')
@@ -652,6 +654,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         text = sdoc.text  # rebuilt from the tokens on every access
         sentences = ChunkSentences(sdoc)
         found = mentions_from_doc(sdoc, offset, doc.doc_id, sent_base, sentences, people)
+        _short_forms(sdoc, offset, doc.doc_id, sent_base, result.mentions, found, sentences)
         taken = [(m.start - offset, m.end - offset) for m in found]
         for m in found:
             salience.add(m, len(result.mentions))
@@ -673,7 +676,6 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             salience.add(m, len(result.mentions))
         found += named
         found += _acronym_definitions(text, offset, found)
-        _short_forms(sdoc, offset, doc.doc_id, sent_base, result.mentions, found, sentences)
         found.sort(key=lambda m: m.start)
         base_index = len(result.mentions)
         result.mentions.extend(found)
@@ -693,9 +695,9 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         found_starts = [m.start for m in found]  # sorted
         for i, sent in enumerate(sentences.spans):
             s_start, s_end = offset + sent.start_char, offset + sent.end_char
+            first = bisect_left(found_starts, s_start)
             in_sent = [(base_index + j, found[j].start, found[j].end, found[j].cls)
-                       for j in range(bisect_left(found_starts, s_start),
-                                      bisect_left(found_starts, s_end))]
+                       for j in range(first, bisect_left(found_starts, s_end))]
             # (by where a mention starts: a title may run past a colon)
             quoted_by = quoting if quote_open else None
             if quoted_by is None and turn is not None and turn[1] < s_start:
@@ -723,6 +725,11 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             # (Party):") are no part of what is said
             said = [x for x in in_sent if turn is None or not s_start <= turn[1] < s_end
                     or x[1] > turn[1] or doc.text[x[1] - 1:x[1]] != "("]
+            # a title that runs past a colon the parser ended a sentence at ("published X 2020:
+            # A Vision for the Future, written by ...") fills roles in the sentence after, too
+            said += [(base_index + j, m.start, m.end, m.cls) for j, m in enumerate(
+                found[max(0, first - CROSSING_REACH):first], max(0, first - CROSSING_REACH))
+                if m.end > s_start]
             found_facts += match_frames(sent, offset, _frame_mentions(result, said))
             named = [x for x in in_sent if x[1] not in frame_only]  # quoted targets: no pronouns
             if quoted_by is not None:
@@ -1100,18 +1107,22 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[M
                  found: list[Mention], sentences: ChunkSentences) -> None:
     """An organisation named by the first words of its name ("chief executive of Framework"
     after "Framework Housing Association", "Blue Sky" after "Blue Sky Development and
-    Regeneration"): a name the NER took for a person or an organisation of its own becomes
-    a short form of the one organisation of the document whose name opens with it; a first
-    word standing alone mid-sentence, which the NER missed, is added to `found` (the chunk's
-    mentions). The first word may be no common word of the trade's names, nor a word of a
-    person's full name; a word added may be no modifier ("the Welsh arm") and stand beside
-    no capitalised word."""
+    Regeneration"), or by its last word after "the" ("the Institute" after "the Probation
+    Institute"): a name the NER took for a person or an organisation of its own becomes a
+    short form of the one organisation of the document whose name opens (or ends) with it;
+    such a word standing alone mid-sentence, which the NER missed, is added to `found` (the
+    chunk's mentions). A first word may be no common word of the trade's names, nor a word
+    of a person's full name; a word added may be no modifier ("the Welsh arm") and stand
+    beside no capitalised word."""
     owners: dict[tuple[str, ...], set[Mention]] = {}
     named = [m for m in earlier + found if m.source in ("gazetteer", "ner") and " " in m.text]
     for m in named:
         words = tuple(m.text.split())
-        if is_a(m.cls, "Organisation") and len(words[0]) >= 4 and words[0].isalpha() \
-                and words[0][0].isupper() and words[0].lower() not in common_name_words():
+        if not is_a(m.cls, "Organisation") or not words[-1].isalpha():
+            continue
+        owners.setdefault(("the", words[-1]), set()).add(m)
+        if len(words[0]) >= 4 and words[0].isalpha() and words[0][0].isupper() \
+                and words[0].lower() not in common_name_words():
             for n in range(1, len(words)):
                 owners.setdefault(words[:n], set()).add(m)
     people = {w for m in named if is_a(m.cls, "Person") and tuple(m.text.split()) not in owners
@@ -1121,28 +1132,39 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[M
     if not sole:
         return
 
+    def owner_of(words: tuple[str, ...], start: int) -> Mention | None:
+        """The organisation these words name: after "the", one word is a name's last
+        ("the Institute", though another name may open with it)."""
+        if len(words) == 1 and sdoc.text[max(0, start - offset - 4):start - offset] in (
+                "the ", "The ") and ("the", *words) in owners:
+            return sole.get(("the", *words))
+        return sole.get(words)
+
     def short_form(m: Mention, owner: Mention) -> Mention:
         return Mention(doc_id, m.start, m.end, m.text, owner.cls, "ner", owner.gazetteer_key,
                        m.sentence, long_form=owner.text)
 
     for k, m in enumerate(found):
-        owner = sole.get(tuple(m.text.split())) if m.source in ("ner", "weak") and (
-            is_a(m.cls, "Person") or m.cls == "Organisation") else None
+        owner = owner_of(tuple(m.text.split()), m.start) if m.source in ("ner", "weak") and (
+            is_a(m.cls, "Person") or is_a(m.cls, "Organisation")) else None
         if owner is not None:
             found[k] = short_form(m, owner)  # the NER's guess gives way
     added = []
     for t in sdoc:
-        owner = sole.get((t.text,))
-        if owner is None or t.tag_ not in ("NNP", "NNPS") or t.dep_ in ("compound", "amod") \
-                or t.ent_type_ == "NORP" \
-                or t.is_sent_start or t.i == 0 or t.i + 1 >= len(sdoc) \
-                or sdoc[t.i - 1].text[:1].isupper() or sdoc[t.i + 1].text[:1].isupper():
-            continue
         start = offset + t.idx
+        if not t.text[:1].isupper() or t.tag_ not in ("NNP", "NNPS") or t.i == 0 \
+                or t.i + 1 >= len(sdoc) or t.dep_ in ("compound", "amod") \
+                or t.ent_type_ == "NORP" or sdoc[t.i + 1].text[:1].isupper():
+            continue
+        owner = owner_of((t.text,), start)
+        if owner is None or (owner.text.split()[0] == t.text and (
+                t.is_sent_start or sdoc[t.i - 1].text[:1].isupper())):
+            continue
         if not any(m.start < start + len(t) and start < m.end for m in found):
             added.append(short_form(Mention(doc_id, start, start + len(t), t.text, "", "", None,
                                             sent_base + sentences.index_at(t.idx)), owner))
     found += added
+    found.sort(key=lambda m: m.start)
 
 
 @lru_cache(maxsize=1)

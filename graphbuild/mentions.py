@@ -407,13 +407,18 @@ def typed_by_context(sdoc) -> list[Typed]:
         if not t.tag_.startswith("VB") or lemma(t) not in _publishing_verbs():
             continue
         for obj in (c for c in t.children if c.dep_ == "dobj"):
-            words = [w for w in sdoc[obj.left_edge.i:obj.right_edge.i + 1]]
+            last = obj.right_edge.i
+            if last + 2 < len(sdoc) and sdoc[last + 1].text == ":" and sdoc[last + 2].is_title:
+                last = _subtitle_end(sdoc, last + 2)  # (the parser may end a sentence there)
+            words = [w for w in sdoc[obj.left_edge.i:last + 1]]
             while words and words[0].lower_ in ("the", "a", "an", "its", "their", "our", "his",
                                                 "her", "new", "latest"):
                 words = words[1:]
-            # the title runs while its words are capitalised or link words ("... for Wales")
+            # the title runs while its words are capitalised, numbers or link words ("... for
+            # Wales", "Probation 2020: A Vision for the Future")
             end = next((k for k, w in enumerate(words)
-                        if not w.text[:1].isupper() and w.lower_ not in _TITLE_LINKS), len(words))
+                        if not w.text[:1].isupper() and w.lower_ not in _TITLE_LINKS
+                        and not w.text[:1].isdigit()), len(words))
             words = words[:end]
             while words and words[-1].lower_ in _TITLE_LINKS:
                 words = words[:-1]
@@ -448,6 +453,17 @@ def typed_by_context(sdoc) -> list[Typed]:
 
 
 _PLACE_PREPOSITIONS = {"in", "near", "across", "around", "throughout", "outside"}
+
+
+def _subtitle_end(sdoc, i: int) -> int:
+    """The last word of a title-cased subtitle that starts at `i` ("A Vision for the
+    Future")."""
+    end = i
+    while i < len(sdoc) and (sdoc[i].text[:1].isupper() or sdoc[i].lower_ in _TITLE_LINKS):
+        if sdoc[i].text[:1].isupper():
+            end = i
+        i += 1
+    return end
 
 
 def _class_from_list_head(ent) -> str | None:
@@ -569,14 +585,20 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
         source = "weak" if len(name.split()) == 1 and cls not in ("Place",) \
             and listed_as is None else "ner"
         out.append(Mention(doc_id, s, s + len(name), name, cls, source, None, sent))
-    taken = [(m.start, m.end) for m in out]
-    for m in _titled_person_regex().finditer(text):  # "Mr Campion": the NER misses many
-        a, b = offset + m.start("name"), offset + m.end("name")
-        if any(s < b and a < e for s, e in taken) or not acceptable_name(m["name"], "Person"):
+    # "Mr Campion", "Professor Paul Senior": the NER misses many, or keeps one word; and the
+    # writers a "written by" names
+    found = [(m.start("name"), m["name"]) for m in _titled_person_regex().finditer(text)]
+    for at, name in found + _written_by_names(text):
+        a, b = offset + at, offset + at + len(name)
+        inside = [x for x in out if x.start < b and a < x.end]
+        if any(x.source != "weak" or x.start < a or x.end > b for x in inside) \
+                or not acceptable_name(name, "Person") or load_gazetteer().lookup(name):
             continue
-        one_word = " " not in m["name"]
-        out.append(Mention(doc_id, a, b, m["name"], "Person", "weak" if one_word else "ner",
-                           None, sentence_base + sentences.index_at(m.start("name"))))
+        for x in inside:  # "Paul" of "Professor Paul Senior"
+            out.remove(x)
+        one_word = " " not in name
+        out.append(Mention(doc_id, a, b, name, "Person", "weak" if one_word else "ner",
+                           None, sentence_base + sentences.index_at(a - offset)))
     out.sort(key=lambda m: m.start)
     return out
 
@@ -593,6 +615,30 @@ def _listed_with_place(sdoc, i: int) -> bool:
         places += sdoc[j].ent_iob_ == "B" and sdoc[j].ent_type_ in place_labels
         j -= 1
     return places > 0 and sdoc[j].lower_ in _PLACE_PREPOSITIONS
+
+
+_PERSON_NAME = r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,2}"
+
+
+@lru_cache(maxsize=1)
+def _writers_regexes() -> tuple[re.Pattern, re.Pattern]:
+    """"written by" and the next name of its list (after "and" or a comma)."""
+    titles = "|".join(re.escape(h) for h in load_yaml("lexicon.yaml")["honorifics"])
+    name = rf"(?:(?:{titles})\.?\s+)?(?P<name>{_PERSON_NAME})\b"
+    return (re.compile(rf"\b(?:written|authored|co-authored|edited|compiled)\s+by\s+{name}"),
+            re.compile(rf"(?:,\s+(?:and\s+)?|\s+and\s+){name}"))
+
+
+def _written_by_names(text: str) -> list[tuple[int, str]]:
+    """The people a "written by" names, with where each name starts: "written by Helen
+    Schofield and Professor Paul Senior"."""
+    first, then = _writers_regexes()
+    out = []
+    for m in first.finditer(text):
+        while m:
+            out.append((m.start("name"), m["name"]))
+            m = then.match(text, m.end())
+    return out
 
 
 @lru_cache(maxsize=1)

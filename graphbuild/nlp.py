@@ -191,13 +191,20 @@ _PHRASE_DEPS = {"compound", "flat", "conj", "cc", "pobj", "prep", "poss", "amod"
 
 @Language.component("repair_appositions")
 def repair_appositions(doc: Doc) -> Doc:
-    """Hang an apposition, or a participle, on the name just before its comma or bracket.
+    """Hang an apposition, or a participle, on the name just before its comma or bracket, and
+    a list after a colon on the plural noun before it.
     The parser at times hangs it on a noun further back: in "X was paid by HM Prison and
     Probation Service (HMPPS), an agency of the Ministry of Justice" it made X the agency; in
     "X receives funding from the Office of the PCC, led by Y" it made Y lead X."""
     wanted = {doc.vocab.strings.add("appos"), doc.vocab.strings.add("acl")}
     for t in (doc[i] for i, dep in enumerate(doc.to_array("DEP")) if dep in wanted):
         participle = t.tag_ == "VBN" and t.dep_ == "acl"
+        colon = t.left_edge.i - 1
+        if t.dep_ == "appos" and colon > 0 and doc[colon].text == ":" and doc[
+                colon - 1].tag_ == "NNS" and t.head.i != colon - 1 and (
+                t not in doc[colon - 1].ancestors):
+            t.head = doc[colon - 1]  # "a joint venture of four bodies: A; B; and C"
+            continue
         if not (t.dep_ == "appos" or participle) or (
                 t.left_edge.i < 2 or doc[t.left_edge.i - 1].text not in (",", "(")):
             continue
