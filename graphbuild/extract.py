@@ -1170,15 +1170,15 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[M
 @lru_cache(maxsize=1)
 def _named_intervention_regex() -> re.Pattern:
     heads = load_yaml("lexicon.yaml").get("intervention_heads") or ["programme"]
-    word = r"[A-Z][a-z]+(?:-[A-Za-z]+)?"
+    word = r"[A-Z][a-z]+(?:-[A-Za-z]+|['’]s)?"
     lower = "|".join(map(re.escape, heads))
     upper = "|".join(re.escape(h[0].upper() + h[1:]) for h in heads if not h.endswith("s"))
-    # "the Becoming Respectful programme"; "an Enhanced Support Service" (an indefinite
-    # article: "the Probation Service" names an organisation)
+    # "the Becoming Respectful programme"; "an Enhanced Support Service", "Our Women's Diversion Scheme" (an indefinite article or
+    # a possessive: "the Probation Service" names an organisation)
     return re.compile(rf"\b(?:(?:the|a|an|its|their|our|this)\s+[‘'“\"]?(?P<name>{word}"
                       rf"(?:(?:\s+(?:and|of|for|to|&|{word}))*?\s+{word})?)[’'”\"]?\s+"
-                      rf"(?:{lower})|(?:a|an)\s+(?P<whole>{word}(?:\s+(?:and|&|{word}))*?"
-                      rf"\s+{word}\s+(?:{upper})))\b")
+                      rf"(?:{lower})|(?:a|an|[Oo]ur|[Ii]ts|[Tt]heir)\s+(?P<whole>{word}"
+                      rf"(?:\s+(?:and|&|{word}))*?\s+{word}\s+(?:{upper})))\b")
 
 
 def _named_interventions(text: str, offset: int, doc_id: str, sent_base: int,
@@ -1197,8 +1197,9 @@ def _named_interventions(text: str, offset: int, doc_id: str, sent_base: int,
         start, end = hit.span(group)
         name = hit[group]
         overlapping = [m for s, e, m in taken if s < end and start < e]
-        if any(m.source not in ("weak", "ner") or m.cls != "Organisation" for m in overlapping) \
-                or not acceptable_name(name, "Intervention"):
+        if any((m.source not in ("weak", "ner") or m.cls != "Organisation") and not (
+                group == "whole" and m.cls == "Place") for m in overlapping) \
+                or not acceptable_name(name, "Intervention"):  # ("an Anytown Support Service")
             continue
         words = name.split()[:-1] if group == "whole" else name.split()  # the head is generic
         if any(is_never_a_name(w) for w in words):

@@ -453,6 +453,8 @@ def _holder(n: Token) -> list[Token]:
         head = head.head
     if head.i == n.i:
         return []
+    if head.dep_ == "acomp" and _is_verb(head.head):  # "we are grateful for grants from X"
+        head = head.head
     if _is_verb(head):
         if n.dep_ == "dobj" and _passive(head):
             return _verb_patient(head)  # "X was awarded the contract"
@@ -480,9 +482,12 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         return _verb_patient(t) if verb else []
     if step == "self":  # (of a relative pronoun: of the noun it stands for)
         return _noun_self(_antecedent(t))
-    if step == "poss":  # (also of the phrase's first noun: "our policy and campaigning work")
-        return _children(t, {"poss"}) or [p for c in _children(t, {"nmod", "compound"})
-                                          for p in _children(c, {"poss"})]
+    if step == "poss":  # (also of the phrase's first noun: "our policy and campaigning work";
+        # and of a possessive inside a name: "[our] Women's Diversion Scheme")
+        owners = _children(t, {"poss"}) or [p for c in _children(t, {"nmod", "compound"})
+                                            for p in _children(c, {"poss"})]
+        return owners + [p for c in owners if c.tag_.startswith("NNP")
+                         for p in _children(c, {"poss"})]
     if step == "compound":  # "an HMIP report", "Labour MP"
         return _children(t, {"compound", "nmod", "amod"})
     if step == "holder":

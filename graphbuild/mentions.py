@@ -247,7 +247,7 @@ def _clean_name(sdoc, start: int, end: int) -> tuple[int, int]:
         end -= 2
     first = re.match(r"[A-Za-z]+", text[start:end])
     if first and start + first.end() < end and first.group().lower() in {
-            "the", "in", "at", "on", "by", "for", "since", "when", "after", "before", "from",
+            "the", "in", "at", "on", "by", "for", "of", "since", "when", "after", "before", "from",
             "with", "and", "but", "as", "under", "its", "their", "our", "this", "that", "a", "an"}:
         start = start + first.end()
         while start < end and text[start] == " ":

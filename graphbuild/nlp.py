@@ -248,7 +248,8 @@ def repair_missing_subjects(doc: Doc) -> Doc:
       number);
     - the noun phrase after an opening clause: in "Since 2019, when the NPS took over from
       Wales CRC, the NPS in Wales has worked with ..." it reads "the NPS in Wales" as an
-      apposition to "Wales CRC"."""
+      apposition to "Wales CRC" (and in "In its inspection of the CRC, HMIP found ..." the
+      inspectorate as a conjunct of the CRC)."""
     for sent in doc.sents:
         first, root = sent[0], sent.root
         if not root.tag_.startswith("VB") or any(
@@ -256,7 +257,7 @@ def repair_missing_subjects(doc: Doc) -> Doc:
             continue
         verb_start = min([root.i] + [c.i for c in root.children if c.i < root.i and c.dep_ in (
             "aux", "auxpass", "advmod", "neg")])
-        subject = next((t for t in sent if t.dep_ == "appos" and t.tag_.startswith("NN")
+        subject = next((t for t in sent if t.dep_ in ("appos", "conj") and t.tag_.startswith("NN")
                         and t.right_edge.i == verb_start - 1 and t.left_edge.i > sent.start
                         and doc[t.left_edge.i - 1].text == ","), None)
         if subject is not None:
