@@ -877,7 +877,7 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
     bylines = [line for line in rest if _BYLINE.search(text[line[0]:line[1]])
                and len(text[line[0]:line[1]].split()) <= BYLINE_WORDS
                and not text[line[0]:line[1]].rstrip().endswith(".")]
-    marked = any(_REPORT_MARKER.match(text[a:b]) for a, b in rest)
+    marked = any(_REPORT_MARKER.match(text[a:b]) for a, b in [title, *rest])
     opening = _DOCUMENT_OPENING.match(text[title[0]:title[1]])
     org_lines = [line for line in ([lines[0]] if first else []) + rest
                  if organisation_line(*line)]
@@ -1608,9 +1608,13 @@ def _fronted_possessor(pronoun):
 
 def _object_of(pronoun):
     """The verb whose object a pronoun is: its head, or for the subject of an infinitive the
-    verb above it ("found it to be failing": found)."""
+    verb above it ("found it to be failing": found), or the verb of a part of it ("rated much
+    of it inadequate")."""
     if pronoun.dep_ == "dobj":
         return pronoun.head
+    if pronoun.dep_ == "pobj" and pronoun.head.lower_ == "of" and pronoun.head.head.dep_ == (
+            "dobj"):  # "rated much of it inadequate"
+        return pronoun.head.head.head
     clause = pronoun.head
     if pronoun.dep_ in _SUBJECT_DEPS and clause.dep_ in ("ccomp", "xcomp") and is_infinitive(
             clause):
