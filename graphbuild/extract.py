@@ -1115,18 +1115,22 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[M
     of a person's full name; a word added may be no modifier ("the Welsh arm") and stand
     beside no capitalised word."""
     owners: dict[tuple[str, ...], set[Mention]] = {}
-    named = [m for m in earlier + found if m.source in ("gazetteer", "ner") and " " in m.text]
+    named = [m for m in earlier + found if m.source in ("gazetteer", "ner")]
     for m in named:
         words = tuple(m.text.split())
         if not is_a(m.cls, "Organisation") or not words[-1].isalpha():
+            continue
+        if len(words) == 1:  # a one-word name the context typed, said again ("Eve's")
+            if m.source == "ner" and words[0][0].isupper():
+                owners.setdefault(words, set()).add(m)
             continue
         owners.setdefault(("the", words[-1]), set()).add(m)
         if len(words[0]) >= 4 and words[0].isalpha() and words[0][0].isupper() \
                 and words[0].lower() not in common_name_words():
             for n in range(1, len(words)):
                 owners.setdefault(words[:n], set()).add(m)
-    people = {w for m in named if is_a(m.cls, "Person") and tuple(m.text.split()) not in owners
-              for w in m.text.split()}
+    people = {w for m in named if is_a(m.cls, "Person") and " " in m.text
+              and tuple(m.text.split()) not in owners for w in m.text.split()}
     sole = {words: next(iter(ms)) for words, ms in owners.items()
             if len({m.gazetteer_key or m.text for m in ms}) == 1 and words[0] not in people}
     if not sole:
@@ -1152,12 +1156,12 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[M
     added = []
     for t in sdoc:
         start = offset + t.idx
-        if not t.text[:1].isupper() or t.tag_ not in ("NNP", "NNPS") or t.i == 0 \
+        if not t.text[:1].isupper() or t.tag_ not in ("NNP", "NNPS") \
                 or t.i + 1 >= len(sdoc) or t.dep_ in ("compound", "amod") \
                 or t.ent_type_ == "NORP" or sdoc[t.i + 1].text[:1].isupper():
             continue
         owner = owner_of((t.text,), start)
-        if owner is None or (owner.text.split()[0] == t.text and (
+        if owner is None or (owner.text.split()[0] == t.text != owner.text and (
                 t.is_sent_start or sdoc[t.i - 1].text[:1].isupper())):
             continue
         if not any(m.start < start + len(t) and start < m.end for m in found):
@@ -1289,13 +1293,19 @@ def _descriptions_of_the_topic(sdoc, offset, found: list[Mention],
         cls, keyword, also = spec
         span = sdoc.char_span(m.start - offset, m.end - offset, alignment_mode="expand")
         i = sentences.index_at(m.start - offset)
-        named = next((c for c in span.root.children if c.dep_ == "appos"), None) \
+        # the name in apposition right after it, or given by a participle ("the project,
+        # called Reset,")
+        named = next(iter([c for c in span.root.children if c.dep_ == "appos"
+                           and c.left_edge.i in (span.end, span.end + 1)] + [
+            o for c in span.root.children if c.dep_ == "acl" and c.lower_ in _NAMING
+            for o in c.children if o.dep_ in ("oprd", "attr", "dobj")]), None) \
             if span is not None else None
         if span is not None and span.root.dep_ == "appos":
             head = span.root.head
             topic = [t for t in found if t.start <= offset + head.idx < t.end]
         elif named is not None:  # "The report, An inspection of X, is published today"
             topic = [t for t in found if t.start == offset + named.left_edge.idx]
+            keyword = None  # (named there: "the project, called Reset")
         elif i >= 1:
             topic = _subject_mentions(sentences.spans[i - 1], offset, found, True)
         else:
@@ -1308,6 +1318,7 @@ def _descriptions_of_the_topic(sdoc, offset, found: list[Mention],
                                "anaphor", t.gazetteer_key, m.sentence)
 
 
+_NAMING = frozenset({"called", "named", "dubbed", "titled", "entitled"})
 # Pronouns inside a sentence, by the class of what they stand for. First-person ones in an
 # organisation's own text stand for that organisation ("our offices in Leeds"). 'its' and
 # 'their' are left out: the nearest organisation before them was wrong as often as right

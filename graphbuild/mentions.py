@@ -160,9 +160,11 @@ def _context_rules():
     heads_re = "|".join(re.escape(h).replace(r"\ ", r"\s+")
                         for h in sorted(heads, key=len, reverse=True))
     dets = "|".join(map(re.escape, oc.get("determiners") or ["the", "a", "an"]))
-    mods = rf"(?:(?:[a-z][\w-]*|[A-Z][\w]*-[a-z][\w-]*)\s+){{0,{int(oc.get('max_modifiers', 3))}}}"
+    mods = rf"(?:(?:[a-z][\w'’-]*|[A-Z][\w]*-[a-z][\w-]*)\s+){{0,{int(oc.get('max_modifiers', 3))}}}"
     head = rf"(?P<head>{heads_re})"
-    before = re.compile(rf"\b(?i:{dets})\s+{mods}{head}(?!['’]s)(?:,\s*|\s+)(?P<name>{_NAME})")
+    # ("the charity Nacro", "the programme, called Reset,")
+    before = re.compile(rf"\b(?i:{dets})\s+{mods}{head}(?!['’]s)(?:,\s*|\s+)(?:(?:called|named|"
+                        rf"known\s+as|dubbed|titled|entitled)\s+)?(?P<name>{_NAME})")
     after = re.compile(rf"(?P<name>{_NAME})(?:,\s*(?:which\s+is\s+|now\s+)?|\s+(?:is|was|has\s+been|"
                        rf"became|remains)\s+)(?:{dets})\s+{mods}{head}(?!['’]s){_NEXT_OK}")
     suffixes = {}
@@ -330,8 +332,8 @@ def typed_by_context(sdoc) -> list[Typed]:
         known = gaz.lookup(name) or (gaz.lookup_loose(name) if cls != "Place" else None)
         if known:
             out.append(Typed(a, b, name, known.cls, known.name))
-        elif not (is_acronym(name) and cls != "Place"):
-            out.append(Typed(a, b, name, cls))
+        elif not (is_acronym(name) and cls != "Place" and sum(c.isupper() for c in name) > 1):
+            out.append(Typed(a, b, name, cls))  # (a short word is a name: "Eve, the charity")
 
     for m in hansard.finditer(text):
         add(m.start("place"), m.end("place"), "Place", cut=False)
