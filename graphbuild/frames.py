@@ -614,9 +614,11 @@ def _same_thing(t: Token) -> list[Token]:
         # parser hung them from X
         group = next((c.i for c in x.children if c.dep_ == "appos" and any(
             p.dep_ == "prep" and p.lower_ in ("of", "between") for p in c.children)), None)
-        todo += [c for c in x.children if (c.dep_ in SAME_THING_DEPS or c.dep_ == "amod"
-                                           and " " in c.text)  # ("the Through the Gate
-                 and (group is None or c.i <= group or c.dep_ == "compound")]  # service")
+        owned = x.dep_ == "appos" and x.tag_ in ("NN", "NNS")  # "X, a Purple Futures company":
+        todo += [c for c in x.children if (c.dep_ in SAME_THING_DEPS or c.dep_ == "amod"  # its
+                                           and " " in c.text)  # owner is not X ("the Through
+                 and (group is None or c.i <= group or c.dep_ == "compound")  # the Gate service")
+                 and not (owned and c.dep_ == "compound" and c.tag_.startswith("NNP"))]
         if x.dep_ == "appos":  # "Purple Futures, a partnership led by ..."
             todo.append(x.head)
         todo += [p for c in x.children if c.dep_ == "prep" and c.lower_ in LIST_PREPOSITIONS
