@@ -234,7 +234,22 @@ def repair_appositions(doc: Doc) -> Doc:
                 break
         if x.i != t.i and t not in x.ancestors:
             t.head = x
+    _repair_conjoined_names(doc)
     return doc
+
+
+def _repair_conjoined_names(doc: Doc) -> None:
+    """A known name conjoined to the last word of another hangs on that name's head: in "HM
+    Inspectorate of Probation and HM Inspectorate of Prisons published" the parser makes the
+    second a conjunct of "Probation"."""
+    for ent in doc.ents:
+        if len(ent) < 2 or not ent.label_.startswith(RULER_LABEL_PREFIX):
+            continue
+        last, root = ent[-1], ent.root
+        for t in list(last.children):
+            if t.dep_ == "conj" and t.i >= ent.end and root.i != last.i \
+                    and t.ent_type_.startswith(RULER_LABEL_PREFIX) and t not in root.ancestors:
+                t.head = root
 
 
 _FRONTED = frozenset({"in", "on", "by", "during", "since", "from", "after", "until", "before"})
