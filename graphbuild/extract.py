@@ -1177,12 +1177,18 @@ def _named_intervention_regex() -> re.Pattern:
     word = r"[A-Z][a-z]+(?:-[A-Za-z]+|['’]s)?"
     lower = "|".join(map(re.escape, heads))
     upper = "|".join(re.escape(h[0].upper() + h[1:]) for h in heads if not h.endswith("s"))
+    # after "the", heads that never end an organisation's name: "the GPS Knife Crime Pilot"
+    # (but "the Probation Service")
+    the_upper = "|".join(re.escape(h[0].upper() + h[1:]) for h in heads
+                         if h in ("pilot", "programme", "scheme", "project", "initiative"))
     # "the Becoming Respectful programme"; "an Enhanced Support Service", "Our Women's Diversion Scheme" (an indefinite article or
     # a possessive: "the Probation Service" names an organisation)
     return re.compile(rf"\b(?:(?:the|a|an|its|their|our|this)\s+[‘'“\"]?(?P<name>{word}"
                       rf"(?:(?:\s+(?:and|of|for|to|&|{word}))*?\s+{word})?)[’'”\"]?\s+"
                       rf"(?:{lower})|(?:a|an|[Oo]ur|[Ii]ts|[Tt]heir)\s+(?P<whole>{word}"
-                      rf"(?:\s+(?:and|&|{word}))*?\s+{word}\s+(?:{upper})))\b")
+                      rf"(?:\s+(?:and|&|{word}))*?\s+{word}\s+(?:{upper}))"
+                      rf"|the\s+(?P<the>(?:[A-Z]{{2,5}}\s+)?{word}(?:\s+(?:and|&|{word}))*?"
+                      rf"\s+(?:{the_upper})))\b")
 
 
 def _named_interventions(text: str, offset: int, doc_id: str, sent_base: int,
@@ -1197,15 +1203,15 @@ def _named_interventions(text: str, offset: int, doc_id: str, sent_base: int,
     taken = [(m.start - offset, m.end - offset, m) for m in found]
     out = []
     for hit in _named_intervention_regex().finditer(text):
-        group = "name" if hit["name"] else "whole"
+        group = next(g for g in ("name", "whole", "the") if hit[g])
         start, end = hit.span(group)
         name = hit[group]
         overlapping = [m for s, e, m in taken if s < end and start < e]
         if any((m.source not in ("weak", "ner") or m.cls != "Organisation") and not (
-                group == "whole" and m.cls == "Place") for m in overlapping) \
+                group != "name" and m.cls == "Place") for m in overlapping) \
                 or not acceptable_name(name, "Intervention"):  # ("an Anytown Support Service")
             continue
-        words = name.split()[:-1] if group == "whole" else name.split()  # the head is generic
+        words = name.split()[:-1] if group != "name" else name.split()  # the head is generic
         if any(is_never_a_name(w) for w in words):
             continue
         for m in overlapping:

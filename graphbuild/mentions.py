@@ -367,8 +367,9 @@ def typed_by_context(sdoc) -> list[Typed]:
         if is_title(words[0]) or words[0].lower() in _lexicon()[0] or any(
                 w.isupper() and len(w) > 2 and w != "UK" for w in words):
             continue  # a role ("Serco Chief Executive"), or shouting ("Serco NOT")
-        if any(e.start_char == ent.end_char + m.start(1) for e in sdoc.ents):
-            continue  # another name follows ("Serco Capita")
+        if any(e.start_char == ent.end_char + m.start(1) and e.label_.startswith(
+                RULER_LABEL_PREFIX) for e in sdoc.ents):
+            continue  # another known name follows ("Serco Capita")
         add(ent.start_char, ent.end_char + m.end(1), "Company")
     # Places followed by an organisation's head: "Durham and Tees Valley CRC", "Kent Police".
     places = [e for e in sdoc.ents if e.label_ in ("GPE", "LOC", RULER_LABEL_PREFIX + "Place")]
