@@ -970,10 +970,13 @@ def _list_run(t: Token, inside, need_join: bool) -> list[Token]:
     descriptions ("A, the employment services firm, and the charities B and C"), up to the
     end of the clause or a comma that closes the list; none if a verb comes first."""
     out, joined, description, appended, of = [], False, 0, False, False
+    described = {a.head.i for a in t.ancestors if a.dep_ == "appos"}
     for y in t.doc[t.i + 1:t.sent.end]:
         if y.i in inside:
             if of:  # "X, a partnership of A and B": A and B are X's members, not its peers
                 return out if joined and out else []
+            if y.dep_ == "conj" and y.head.i in described:
+                return out  # "Seetec, owner of A, and MTCnovo": MTCnovo is Seetec's peer
             out.append(y)
             description = 0
         elif y.lower_ in ("and", "or", "&"):

@@ -241,7 +241,9 @@ def repair_appositions(doc: Doc) -> Doc:
 def _repair_conjoined_names(doc: Doc) -> None:
     """A known name conjoined to the last word of another hangs on that name's head: in "HM
     Inspectorate of Probation and HM Inspectorate of Prisons published" the parser makes the
-    second a conjunct of "Probation"."""
+    second a conjunct of "Probation". And one after an apposition's closing comma is the
+    conjunct of the name the apposition describes: in "Seetec, owner of Kent, Surrey and
+    Sussex CRC, and MTCnovo" it makes MTCnovo a conjunct of the CRC."""
     for ent in doc.ents:
         if len(ent) < 2 or not ent.label_.startswith(RULER_LABEL_PREFIX):
             continue
@@ -250,6 +252,18 @@ def _repair_conjoined_names(doc: Doc) -> None:
             if t.dep_ == "conj" and t.i >= ent.end and root.i != last.i \
                     and t.ent_type_.startswith(RULER_LABEL_PREFIX) and t not in root.ancestors:
                 t.head = root
+        described = root.head.head if root.dep_ == "pobj" else None
+        if described is None or described.dep_ != "appos" or ent.end + 1 >= len(doc) \
+                or doc[ent.end].text != ",":
+            continue
+        for t in list(root.children):
+            if t.dep_ == "conj" and t.i > ent.end and t.ent_type_.startswith(RULER_LABEL_PREFIX) \
+                    and doc[t.i - 1].lower_ in ("and", "or") and doc[t.i - 2].text == "," \
+                    and t.i - 2 == ent.end and t not in described.head.ancestors:
+                t.head = described.head
+                for later in [c for c in root.children if c.i > t.i and c.dep_ in (
+                        "relcl", "appos", "acl")]:  # ("and MTCnovo, which runs London CRC")
+                    later.head = t
 
 
 _FRONTED = frozenset({"in", "on", "by", "during", "since", "from", "after", "until", "before"})

@@ -173,8 +173,6 @@ def _facts(words_and_slots, actors=None):
     ([("Person",), "criticised", "the", ("Policy",)], (0, "criticises", 3)),
     ([("ProbationProvider",), "staff", "use", ("Tool",), "daily"], (0, "uses", 3)),
     ([("VoluntaryOrganisation",), "works", "across", ("Place",)], (0, "operatesIn", 3)),
-    ([("Company",), ",", "the", "owner", "of", ("ProbationProvider",), ",", "said"],
-     (0, "owns", 5)),
     ([("Company",), "runs", "six", "crcs", ",", "including", ("ProbationProvider",), "and",
       ("ProbationProvider",)], (0, "owns", 8)),
     ([("Inspectorate",), "has", "rated", "the", ("ProbationProvider",), "as", "inadequate"],
