@@ -440,9 +440,12 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
                  _trim(doc.text, item_offset, item_offset + len(item)))
                 for item, item_offset, words in runs], starts)
             continue
-        relational = _relational_list_noun(intro)
+        heading = pieces[k - 1][0] if k and len(pieces[k - 1][0].split()) <= HEADING_WORDS else ""
+        relational = _relational_list_noun(intro) or _relational_list_noun(heading)
         if relational is not None:  # "New owners include:" / "- Seetec – Kent, Surrey and
-            out += _relational_bullets(doc, result, nlp, relational, runs)  # Sussex CRC"
+            out += _relational_bullets(doc, result, nlp, relational, runs,  # Sussex CRC"
+                                       _FIRST_PERSON_WORDS.search(f"{heading} {intro}")
+                                       is not None)
             continue
         items = []
         for item, item_offset, words in runs:
@@ -470,7 +473,9 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
 
 
 _BULLET_TAIL = re.compile(r"[\s;,.]*(?:\band)?[\s;,.]*$")
-_DASH = re.compile(r"\s+[–—-]\s+")
+_DASH = re.compile(r"\s+[–—-]\s+|:\s+")
+_FIRST_PERSON_WORDS = re.compile(r"(?i)\b(?:our|we|us)\b")
+HEADING_WORDS = 6  # a line this short before a list's line is its heading ("Our funders")
 
 
 def _relational_list_noun(intro: str) -> str | None:
@@ -480,16 +485,25 @@ def _relational_list_noun(intro: str) -> str | None:
 
 
 def _relational_bullets(doc: SourceText, result: DocExtraction, nlp, noun: str,
-                        runs) -> list[RelationCandidate]:
-    """Bullets of a list of owners (funders, partners) that give each one, a dash, and what
-    it owns: "- MTCnovo – London CRC and Thames Valley CRC" is read "MTCnovo, owner of London
-    CRC and Thames Valley CRC."."""
+                        runs, ours: bool = False) -> list[RelationCandidate]:
+    """Bullets of a list of owners (funders, partners) that give each one, a dash or colon,
+    and what it owns: "- MTCnovo – London CRC and Thames Valley CRC" is read "MTCnovo, owner
+    of London CRC and Thames Valley CRC."; in a list of `ours` ("Our funders"), each also
+    funds (is a partner of) the organisation whose text it is."""
     starts = [m.start for m in result.mentions]
     out = []
     for item, item_offset, words in runs:
+        article = re.match(r"(?i)the\s+", item[words:])  # ("- The Barrow Cadbury Trust: ...")
+        words += article.end() if article and item_offset + words not in starts else 0
         dash = _DASH.search(item, words)
         k = bisect_left(starts, item_offset + words)
-        if dash is None or k == len(starts) or starts[k] != item_offset + words:
+        if k == len(starts) or starts[k] != item_offset + words:
+            continue
+        if ours and noun in _OWN_LIST_PREDICATES:
+            out.append(RelationCandidate(doc.doc_id, k, _OWN_LIST_PREDICATES[noun], AUTHOR,
+                                         *_trim(doc.text, item_offset, item_offset + len(item)),
+                                         "list:ours", 0.65))
+        if dash is None:
             continue
         name, rest = result.mentions[k], item[dash.end():]
         rest = rest[:_BULLET_TAIL.search(rest).start()]
@@ -1033,7 +1047,9 @@ def comments_start(text: str) -> int:
     return hit.start() if hit else len(text)
 
 
-AUTHOR = "author:"  # a candidate's subject: the organisation whose text it is
+AUTHOR = "author:"  # a candidate's end: the organisation whose text it is
+# what the members of a list of "our funders" / "our partners" are to the text's organisation
+_OWN_LIST_PREDICATES = {"funder": "funds", "partner": "partnerOf", "commissioner": "funds"}
 
 
 def _author_reference(result: DocExtraction, author: SalientEntity | None) -> str | int | None:
@@ -1056,11 +1072,12 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_e
     its sentence."""
     resolved = []
     for c in result.candidates:
-        if c.subject == AUTHOR:  # the writer's verdict: theirs only in their own voice
+        if AUTHOR in (c.subject, c.object):  # the writer's verdict, or a list of its
+            # funders: theirs only in their own voice
             writer = _author_reference(result, author) if own_voice else None
             if writer is None or c.sent_start >= body_end:
                 continue
-            c = replace(c, subject=writer)
+            c = replace(c, subject=writer) if c.subject == AUTHOR else replace(c, object=writer)
         if isinstance(c.subject, str) and c.subject.startswith("salient:"):
             if c.sent_start >= body_end:
                 continue

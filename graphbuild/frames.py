@@ -548,6 +548,10 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
     word = step[5:]  # prep:WORD
     # a name opening with a preposition ("about Through the Gate") is parsed as one
     preps = [c for c in t.children if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word]
+    if preps and t.tag_.startswith("NN") and t.dep_ in ("dobj", "attr", "pobj"):
+        # "members of A, and of B": the repeated preposition, hung on the verb
+        preps += [c for c in t.head.children if c.dep_ == "prep" and c.lower_ == word
+                  and c.i > t.i and t.doc[c.i - 1].lower_ in ("and", "or")]
     if not preps and word == "with" and t.tag_.startswith("NN") and t.dep_ == "dobj":
         # a "with" right after a verb's object, hung on the verb ("praised its partnership
         # with X"): the object's
