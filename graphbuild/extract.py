@@ -39,7 +39,7 @@ from .names import acronym_of, fold
 from .nlp import RULER_LABEL_PREFIX, ChunkSentences, chunks, gazetteer_names, lemma
 from .ontology import is_a
 from .records import Mention, RelationCandidate, SourceText
-from .relations import match_roles, match_sentence, organisation_of_title, slot_sentence
+from .relations import TOPIC, match_roles, match_sentence, organisation_of_title, slot_sentence
 from .resources import load_yaml, word_set
 from .temporal import Validity, timeline_date, validity
 
@@ -800,7 +800,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             _title_organisation(result.mentions, title_end) is not None))
     author = _resolve_anaphors(doc, result, salience, title_end, publisher or described,
                                people, issuer)
-    _resolve_implied_subjects(result, salience, comments_start(doc.text),
+    _resolve_implied_subjects(result, salience, comments_start(doc.text), described,
                               author, own_voice)
     result.candidates += _title_topics(doc, result, nlp)  # (its mentions name no author)
     result.candidates = [_partner_of_a_group(result, salience, c) for c in result.candidates
@@ -1063,13 +1063,15 @@ def _author_reference(result: DocExtraction, author: SalientEntity | None) -> st
 
 
 def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_end: int,
+                              described: Mention | None,
                               author: SalientEntity | None, own_voice: bool) -> None:
     """`salient:Class` subjects become the entity of that class the whole document is about,
     in the document's own text; in readers' comments, and in the text of another
     organisation ('we' a charity that names a provider once), they are dropped. The writer's
     own verdicts (`author:`) go to the organisation whose text it is, when it speaks as 'we'. A
     `salient:Class` object (a bare role title) is the entity of that class most named up to
-    its sentence."""
+    its sentence; a `topic:` one (a bare head's title) the organisation `described` at the
+    text's start."""
     resolved = []
     for c in result.candidates:
         if AUTHOR in (c.subject, c.object):  # the writer's verdict, or a list of its
@@ -1090,6 +1092,11 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_e
                     and not is_a(author.cls, "ProbationProvider")):
                 continue
             c = replace(c, subject=f"gaz:{target.gazetteer_key}")
+        if c.object == TOPIC:  # a bare head's title: of the organisation the text describes
+            if described is None or c.sent_start >= body_end:
+                continue
+            c = replace(c, object=f"gaz:{described.gazetteer_key}" if described.gazetteer_key
+                        else result.mentions.index(described))
         if isinstance(c.object, str) and c.object.startswith("salient:"):
             target = salience.best(c.object[8:], before=c.sent_end)  # "Chief Inspector X"
             if target is None or target.gazetteer_key is None:
@@ -1552,7 +1559,8 @@ def _described_organisation(sentences: ChunkSentences, offset: int,
         employer = _writers_employer(root, offset, found) or _writers_place(sent, offset, found)
         if employer is not None:
             return employer
-        if root.lower_ not in ("is", "are") or not any(c.dep_ == "attr" for c in root.children):
+        if root.lower_ not in ("is", "are", "was", "were") or not any(  # ("X was a British
+                c.dep_ == "attr" for c in root.children):  # company": an encyclopedia's past)
             continue
         subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
         if subject is None:

@@ -486,10 +486,11 @@ def _class_from_list_head(ent) -> str | None:
 
 @lru_cache(maxsize=1)
 def _role_after_name() -> re.Pattern:
-    """", Chief Executive of ..." after a name: the name is a person's (relations.yaml's
-    role words that head an organisation)."""
+    """", Chief Executive of ..." or " was chief executive" after a name: the name is a
+    person's (relations.yaml's role words that head an organisation)."""
     leading = load_yaml("relations.yaml")["roles"]["leading"]
-    return re.compile(rf"\s*,\s*(?:the\s+|its\s+|then\s+)?{leading}\b", re.IGNORECASE)
+    return re.compile(rf"(?:\s*,\s*|\s+(?:was|is|became|has\s+been)\s+)(?:the\s+|its\s+|then\s+)?"
+                      rf"{leading}\b", re.IGNORECASE)
 
 
 def _shouted(sdoc, ent) -> bool:

@@ -34,7 +34,8 @@ class Pattern:
 @dataclass(frozen=True)
 class Role:
     regex: re.Pattern
-    org: str  # "gaz:Name", or "salient:Class" (the one of that class the document is about)
+    org: str  # "gaz:Name", "salient:Class" (the one of that class the document is about), or
+    # TOPIC (the organisation the text opens by describing: "X was chief executive until 2017")
     predicate: str  # `leads` for the head of the organisation, `memberOf` for a junior post
 
 
@@ -146,7 +147,12 @@ def match_sentence(slotted: str, actors: set[int] | None = None):
 
 
 def _role_target(role: dict) -> str:
+    if role.get("org_topic"):
+        return TOPIC
     return f"gaz:{role['org']}" if "org" in role else f"salient:{role['org_class']}"
+
+
+TOPIC = "topic:"  # a role's organisation: the one the text opens by describing
 
 
 @lru_cache(maxsize=1)
