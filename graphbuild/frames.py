@@ -428,7 +428,8 @@ def _listed_after(t: Token, inside) -> list[Token]:
                      for p in c.children if p.dep_ == "pobj"), None)
     if t.lower_ in PARTITIVES and whole_of is not None:
         t = whole_of  # "won three of the contracts - A, B and C"
-    if not t.tag_.startswith("NNS") or t.i in inside:
+    if not (t.tag_.startswith("NNS") or t.tag_ == "CD" and t.dep_ in ("dobj", "nsubj", "attr")) \
+            or t.i in inside:  # ("wins three, including the Wales CRC")
         return []
     sent = t.sent
     opener = next((x for x in sent if x.i > t.i and _opens_list(x)), None)
@@ -485,7 +486,9 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
     if step == "poss":  # (also of the phrase's first noun: "our policy and campaigning work";
         # and of a possessive inside a name: "[our] Women's Diversion Scheme")
         owners = _children(t, {"poss"}) or [p for c in _children(t, {"nmod", "compound"})
-                                            for p in _children(c, {"poss"})]
+                                            for p in _children(c, {"poss"})] or [
+            p for c in _children(t, {"appos"}) for p in _children(c, {"poss"})]  # ("This
+        # report, the National Audit Office's second on the reforms, examines ...")
         return owners + [p for c in owners if c.tag_.startswith("NNP")
                          for p in _children(c, {"poss"})]
     if step == "compound":  # "an HMIP report", "Labour MP"

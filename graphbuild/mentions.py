@@ -576,8 +576,8 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
         elif cls in ("Person", "Organisation") and len(name.split()) == 1 and _listed_with_place(
                 sdoc, ent.start):
             cls = "Place"  # "in Plymouth and Torbay"
-        elif cls == "Organisation" and 2 <= len(name.split()) <= 3 and org_class(name) == \
-                "Organisation" and _role_after_name().match(text, ent.end_char):
+        elif cls in ("Organisation", "Place") and 2 <= len(name.split()) <= 3 and org_class(
+                name) in ("Organisation", "Place") and _role_after_name().match(text, ent.end_char):
             cls = "Person"  # "Adrian Ringrose, Chief Executive of Interserve"
         if cls == "WorkOfArt":
             continue  # titles count only when their words say they are reports or programmes

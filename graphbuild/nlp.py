@@ -192,7 +192,7 @@ _PHRASE_DEPS = {"compound", "flat", "conj", "cc", "pobj", "prep", "poss", "amod"
 @Language.component("repair_appositions")
 def repair_appositions(doc: Doc) -> Doc:
     """Hang an apposition, or a participle, on the name just before its comma or bracket, and
-    a list after a colon on the plural noun before it.
+    a list after a colon on the plural noun before it (and see the helpers it calls).
     The parser at times hangs it on a noun further back: in "X was paid by HM Prison and
     Probation Service (HMPPS), an agency of the Ministry of Justice" it made X the agency; in
     "X receives funding from the Office of the PCC, led by Y" it made Y lead X."""
@@ -235,7 +235,22 @@ def repair_appositions(doc: Doc) -> Doc:
         if x.i != t.i and t not in x.ancestors:
             t.head = x
     _repair_conjoined_names(doc)
+    _repair_double_subjects(doc)
     return doc
+
+
+def _repair_double_subjects(doc: Doc) -> None:
+    """Of two subjects of one verb with only a comma between them, the second is the first's
+    apposition: in "Through the Gate, the service the CRC delivered, was poor" the parser
+    gives "was" both."""
+    nsubj = doc.vocab.strings.add("nsubj")
+    for i in (i for i, dep in enumerate(doc.to_array("DEP")) if dep == nsubj):
+        second = doc[i]
+        first = next((c for c in second.head.children if c.dep_ == "nsubj" and c.i < second.i),
+                     None)
+        if first is not None and first.right_edge.i + 2 == second.left_edge.i and doc[
+                first.right_edge.i + 1].text == ",":
+            second.head, second.dep_ = first, "appos"
 
 
 def _repair_conjoined_names(doc: Doc) -> None:
