@@ -67,6 +67,8 @@ def _anaphors():
                 and not a.get("entity"):  # "the new service", "the Leeds-based charity"
             det, noun = body.split(r"\ ", 1)
             body = rf"{det}(?:\ (?:{modifiers}|[A-Z][\w]+-based))?\ {noun}"
+            if a.get("possessive"):  # "her inspectorate": the one a person heads
+                first, body = "", rf"(?:{first}{det}|[Hh]is|[Hh]er){body[len(det):]}"
         after = f"(?<={a['after']})" if a.get("after") else ""
         target = a.get("entity") or a["class"]
         out.append((re.compile(rf"(?<![\w-]){after}{first}{body}(?![\w-])"), target,
@@ -732,8 +734,9 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             slotted = slot_sentence(tokens, [x for x in in_sent if x[1] not in frame_only])
             ev_start, ev_end = _trim(doc.text, s_start, s_end)
             actors = {i for i, *_ in in_sent if result.mentions[i].source != "unresolved"}
-            if sent.text.rstrip().endswith("?"):
-                continue  # a question states no fact
+            if sent.text.rstrip().endswith("?") and not any(  # a question states no fact (but
+                    b >= offset + sent.end_char - 1 for _, _, b, _ in in_sent):  # a title may
+                continue  # end in a question mark: "Is TR the End of the Probation Ideal?")
             found_facts = [(*f, None) for f in match_sentence(slotted, actors)]
             # the bracketed constituency and party of a speaker's label ("Name (Constituency)
             # (Party):") are no part of what is said

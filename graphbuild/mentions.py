@@ -204,8 +204,9 @@ def _context_rules():
                           + rf",?\s+(?i:(?:a|an|the)\s+(?:[\w-]+\s+){{0,3}}(?:{nouns}))\b"
                           + "|" + title.format("dated") + year
                           # "Burke and Collett's Delivering Rehabilitation (2015)"
-                          + rf"|['’]s\s+(?P<owned>{_CAP}(?:\s+(?:{_LINK}|in|on|to|a|an|:)?\s*"
-                          rf"{_CAP})*){year}"
+                          # (a subtitle after a colon, a title ending in a question mark)
+                          + rf"|['’]s\s+(?P<owned>{_CAP}(?:(?:\s+(?:{_LINK}|in|on|to|a|an))*"
+                          rf"(?::\s*|\s+){_CAP})*\??){year}"
                           # "whose report Intensive Supervision Courts: Getting It Right,"
                           + rf"|(?i:\b(?:{nouns}))\s+(?P<colon>{_CAP}(?:\s+(?:{_CAP}|{_LINK}))*:"
                           rf"\s+{_CAP}(?:\s+(?:{_CAP}|{_LINK}|[a-z][\w'’-]*))*?)(?=[,.;]|\s+\()"
@@ -399,7 +400,8 @@ def typed_by_context(sdoc) -> list[Typed]:
         name = m[group].strip().rstrip(".,;:")
         if group == "appos" and not _title_cased(name):
             continue
-        if len(name.split()) >= 2 and not in_headline(m.start()):
+        if len(name.split()) >= 2 and (group in ("dated", "owned") or not in_headline(m.start())):
+            # (a cited work's year says it is one, however title-cased its sentence)
             start = m.start(group)
             known = gaz.lookup(name)
             out.append(Typed(start, start + len(name), name, known.cls if known else "Document",
