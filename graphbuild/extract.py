@@ -659,6 +659,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     result = DocExtraction(doc.doc_id)
     salience = _Salience()
     described: Mention | None = None  # the organisation the text opens by describing
+    name_owners = _NameOwners()
     pieces = list(chunks(doc.clean, max_chunk_chars))
     bulleted = _bulleted_names(pieces, nlp, doc.doc_id)
     people = byline_names(doc.clean)
@@ -670,7 +671,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         text = sdoc.text  # rebuilt from the tokens on every access
         sentences = ChunkSentences(sdoc)
         found = mentions_from_doc(sdoc, offset, doc.doc_id, sent_base, sentences, people)
-        _short_forms(sdoc, offset, doc.doc_id, sent_base, result.mentions, found, sentences)
+        _short_forms(sdoc, offset, doc.doc_id, sent_base, name_owners, found, sentences)
         taken = [(m.start - offset, m.end - offset) for m in found]
         for m in found:
             salience.add(m, len(result.mentions))
@@ -1130,7 +1131,55 @@ def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[M
     return out
 
 
-def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[Mention],
+class _NameOwners:
+    """The organisations of a document so far by the words a short form of each may be
+    (its name's first words, "the" and its last word, a one-word name itself), and the words
+    of its people's full names; kept across a document's chunks."""
+
+    def __init__(self) -> None:
+        self.owners: dict[tuple[str, ...], set[str]] = {}
+        self.first: dict[tuple[str, ...], Mention] = {}
+        self.person_names: set[tuple[str, ...]] = set()
+
+    def add(self, found: list[Mention]) -> None:
+        for m in found:
+            if m.source not in ("gazetteer", "ner"):
+                continue
+            words = tuple(m.text.split())
+            if is_a(m.cls, "Person"):
+                if len(words) > 1:
+                    self.person_names.add(words)
+                continue
+            if not is_a(m.cls, "Organisation") or not words[-1].isalpha():
+                continue
+            keys = []
+            if len(words) == 1:  # a one-word name the context typed, said again ("Eve's")
+                keys = [words] if m.source == "ner" and words[0][0].isupper() else []
+            else:
+                keys = [("the", words[-1])]
+                if len(words[0]) >= 4 and words[0].isalpha() and words[0][0].isupper() \
+                        and words[0].lower() not in common_name_words():
+                    keys += [words[:n] for n in range(1, len(words))]
+            for key in keys:
+                self.owners.setdefault(key, set()).add(m.gazetteer_key or m.text)
+                self.first.setdefault(key, m)
+
+    def people(self) -> frozenset[str]:
+        """The words of people's full names (a "person" that is a short form apart: "Blue
+        Sky")."""
+        return frozenset(w for name in self.person_names if name not in self.owners
+                         for w in name)
+
+    def sole(self, words: tuple[str, ...], people: frozenset[str]) -> Mention | None:
+        """The one organisation these words may stand for, unless they open with a word of
+        a person's full name."""
+        names = self.owners.get(words)
+        if not names or len(names) > 1 or words[0] in people:
+            return None
+        return self.first[words]
+
+
+def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, owners: _NameOwners,
                  found: list[Mention], sentences: ChunkSentences) -> None:
     """An organisation named by the first words of its name ("chief executive of Framework"
     after "Framework Housing Association", "Blue Sky" after "Blue Sky Development and
@@ -1141,35 +1190,18 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[M
     chunk's mentions). A first word may be no common word of the trade's names, nor a word
     of a person's full name; a word added may be no modifier ("the Welsh arm") and stand
     beside no capitalised word."""
-    owners: dict[tuple[str, ...], set[Mention]] = {}
-    named = [m for m in earlier + found if m.source in ("gazetteer", "ner")]
-    for m in named:
-        words = tuple(m.text.split())
-        if not is_a(m.cls, "Organisation") or not words[-1].isalpha():
-            continue
-        if len(words) == 1:  # a one-word name the context typed, said again ("Eve's")
-            if m.source == "ner" and words[0][0].isupper():
-                owners.setdefault(words, set()).add(m)
-            continue
-        owners.setdefault(("the", words[-1]), set()).add(m)
-        if len(words[0]) >= 4 and words[0].isalpha() and words[0][0].isupper() \
-                and words[0].lower() not in common_name_words():
-            for n in range(1, len(words)):
-                owners.setdefault(words[:n], set()).add(m)
-    people = {w for m in named if is_a(m.cls, "Person") and " " in m.text
-              and tuple(m.text.split()) not in owners for w in m.text.split()}
-    sole = {words: next(iter(ms)) for words, ms in owners.items()
-            if len({m.gazetteer_key or m.text for m in ms}) == 1 and words[0] not in people}
-    if not sole:
+    owners.add(found)
+    if not owners.owners:
         return
+    people = owners.people()
 
     def owner_of(words: tuple[str, ...], start: int) -> Mention | None:
         """The organisation these words name: after "the", one word is a name's last
         ("the Institute", though another name may open with it)."""
         if len(words) == 1 and sdoc.text[max(0, start - offset - 4):start - offset] in (
-                "the ", "The ") and ("the", *words) in owners:
-            return sole.get(("the", *words))
-        return sole.get(words)
+                "the ", "The ") and ("the", *words) in owners.owners:
+            return owners.sole(("the", *words), people)
+        return owners.sole(words, people)
 
     def short_form(m: Mention, owner: Mention) -> Mention:
         return Mention(doc_id, m.start, m.end, m.text, owner.cls, "ner", owner.gazetteer_key,
@@ -1180,8 +1212,11 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[M
             is_a(m.cls, "Person") or is_a(m.cls, "Organisation")) else None
         if owner is not None:
             found[k] = short_form(m, owner)  # the NER's guess gives way
+    strings = sdoc.vocab.strings  # (a Token object for every word cost a twentieth)
+    wanted = {strings.add(key[-1]) for key in owners.owners if len(key) == 1 or key[0] == "the"}
     added = []
-    for t in sdoc:
+    for i in (i for i, orth in enumerate(sdoc.to_array("ORTH")) if orth in wanted):
+        t = sdoc[i]
         start = offset + t.idx
         if not t.text[:1].isupper() or t.tag_ not in ("NNP", "NNPS") \
                 or t.i + 1 >= len(sdoc) or t.dep_ in ("compound", "amod") \
@@ -1196,6 +1231,7 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, earlier: list[M
                                             sent_base + sentences.index_at(t.idx)), owner))
     found += added
     found.sort(key=lambda m: m.start)
+    owners.add(found)  # a short form said again is the same organisation ("our CRC")
 
 
 @lru_cache(maxsize=1)
