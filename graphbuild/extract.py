@@ -1155,8 +1155,10 @@ class _NameOwners:
             keys = []
             if len(words) == 1:  # a one-word name the context typed, said again ("Eve's")
                 keys = [words] if m.source == "ner" and words[0][0].isupper() else []
-            else:
-                keys = [("the", words[-1])]
+            else:  # (and the last word of its known name: "the CRC" of "Durham Tees Valley
+                # Community Rehabilitation Company", "Durham Tees Valley CRC")
+                keys = [("the", w.split()[-1]) for w in {m.text, m.gazetteer_key or m.text}
+                        if " " in w and w.split()[-1].isalpha()]
                 if len(words[0]) >= 4 and words[0].isalpha() and words[0][0].isupper() \
                         and words[0].lower() not in common_name_words():
                     keys += [words[:n] for n in range(1, len(words))]
