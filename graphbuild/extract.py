@@ -170,8 +170,8 @@ class _Salience:
         (else among those the text described with `noun`: "Purple Futures is a
         partnership ... The partnership ran"); with `before`, among those named before that
         offset when there are any (a description points back: "PeoplePlus ... The company
-        is owned by Staffline"), else among those of the `also` classes named before it ("the
-        company" after only a Community Rehabilitation Company is named)."""
+        is owned by Staffline"), and those of the `also` classes named before it ("the
+        company" in a text about a Community Rehabilitation Company its owner is named in)."""
         options = []
         for key, c in self.counts:
             if not is_a(c, cls):
@@ -188,9 +188,9 @@ class _Salience:
             same = COLLECTIVE_NOUNS if noun in COLLECTIVE_NOUNS else {noun}
             options = [(k, c) for (k, c), nouns in self.described.items()
                        if nouns & same and is_a(c, cls)]
-        if before is not None and also and not any(self.first[k] < before for k in options):
-            options = [k for k in self.counts if self.first[k] < before
-                       and any(is_a(k[1], c) for c in also)] or options
+        if before is not None and also:
+            options = options + [k for k in self.counts if self.first[k] < before
+                                 and any(is_a(k[1], c) for c in also) and k not in options]
         found = self._best_of(options, before)
         if noun is not None and before is not None:
             # "TTG is a resettlement service ... the service": one of another class that the
