@@ -1209,10 +1209,18 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, owners: _NameOw
         return Mention(doc_id, m.start, m.end, m.text, owner.cls, "ner", owner.gazetteer_key,
                        m.sentence, long_form=owner.text)
 
+    def in_longer_name(m: Mention) -> bool:
+        """Whether a capitalised word stands right before the mention, mid-sentence ("Justice
+        Working" is no short form of "Working Links")."""
+        span = sdoc.char_span(m.start - offset, m.end - offset, alignment_mode="expand")
+        before = sdoc[span.start - 1] if span is not None and span.start > 0 else None
+        return before is not None and not span[0].is_sent_start and before.text[:1].isupper() \
+            and before.lower_ not in _DETERMINERS
+
     for k, m in enumerate(found):
         owner = owner_of(tuple(m.text.split()), m.start) if m.source in ("ner", "weak") and (
             is_a(m.cls, "Person") or is_a(m.cls, "Organisation")) else None
-        if owner is not None:
+        if owner is not None and not in_longer_name(m):
             found[k] = short_form(m, owner)  # the NER's guess gives way
     strings = sdoc.vocab.strings  # (a Token object for every word cost a twentieth)
     wanted = {strings.add(key[-1]) for key in owners.owners if len(key) == 1 or key[0] == "the"}
@@ -1390,6 +1398,7 @@ def _descriptions_of_the_topic(sdoc, offset, found: list[Mention],
 
 
 _NAMING = frozenset({"called", "named", "dubbed", "titled", "entitled"})
+_DETERMINERS = frozenset({"the", "a", "an", "this", "its", "our", "their", "his", "her"})
 # Pronouns inside a sentence, by the class of what they stand for. First-person ones in an
 # organisation's own text stand for that organisation ("our offices in Leeds"). 'its' and
 # 'their' are left out: the nearest organisation before them was wrong as often as right

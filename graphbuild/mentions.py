@@ -213,7 +213,7 @@ def _context_rules():
                           # "The report, An Inspection of Through the Gate ..., is published"
                           + rf"|(?i:\b(?:{nouns})s?)\b[^.;:\n,]{{0,100}},\s+(?P<appos>[A-Z][\w'’-]*"
                           rf"(?:(?::\s+|\s+[–-]\s+|\s+|,\s+(?=[A-Z]))(?:[A-Z0-9][\w'’-]*|{_TITLE_WORDS})){{3,25}})"
-                          rf",\s+(?=[a-z])"
+                          rf"(?:\s+\([^()\n]{{1,30}}\))?,\s+(?=[a-z])"
                           ) if nouns else None
     return (heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re,
             prison_re, title_re)
