@@ -458,6 +458,9 @@ def typed_by_context(sdoc) -> list[Typed]:
 
 
 _PLACE_PREPOSITIONS = {"in", "near", "across", "around", "throughout", "outside"}
+_LABELLED_ROLE = re.compile(r"\s+[-–—]\s+(?=(?:Head|Director|Chief|Manager|Officer|Chair|Lead|"
+                            r"Secretary|Minister|Deputy|Assistant|Senior|Principal|Co-?ordinator"
+                            r"|Adviser|Advisor)\b)")
 
 
 def _subtitle_end(sdoc, i: int) -> int:
@@ -549,6 +552,9 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
         raw = ent.text
         lead = len(raw) - len(raw.lstrip())
         name = tidy(re.sub(r"^(?:the|The)\s+", "", raw.split("(")[0] if ")" not in raw else raw))
+        label = _LABELLED_ROLE.search(name) if cls == "Person" else None
+        if label:  # "Dawn Hargreaves - Head of Partnerships, ...": a name and its role
+            name = name[:label.start()]
         prefix = _NOT_OF_THE_NAME.match(name)
         name = name[prefix.end():] if prefix else name
         if cls == "Organisation" and _lexicon()[1].match(name + " "):
