@@ -1152,7 +1152,6 @@ class _NameOwners:
                 continue
             if not is_a(m.cls, "Organisation") or not words[-1].isalpha():
                 continue
-            keys = []
             if len(words) == 1:  # a one-word name the context typed, said again ("Eve's")
                 keys = [words] if m.source == "ner" and words[0][0].isupper() else []
             else:  # (and the last word of its known name: "the CRC" of "Durham Tees Valley
