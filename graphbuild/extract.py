@@ -882,6 +882,14 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
             rest = rest.replace(result.mentions[i].text, " ")
         return orgs if orgs and _LINE_FILLER.match(rest) else []
 
+    def marked_by_publisher(a: int, b: int) -> bool:
+        """A report's marker line that opens with its publisher: "Public Accounts Committee -
+        Ninety-Second Report of Session 2017-19"."""
+        start = a + len(text[a:b]) - len(text[a:b].lstrip())
+        return _REPORT_MARKER.match(text[a:b]) is not None and any(
+            result.mentions[i].start == start and is_a(result.mentions[i].cls, "Organisation")
+            for i in names_in(a, b))
+
     def parents(orgs: list[int]) -> dict[int, int]:
         """An organisation's name right before another's is its parent's: "House of Commons
         Committee of Public Accounts"."""
@@ -898,7 +906,7 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
     marked = any(_REPORT_MARKER.match(text[a:b]) for a, b in [title, *rest])
     opening = _DOCUMENT_OPENING.match(text[title[0]:title[1]])
     org_lines = [line for line in ([lines[0]] if first else []) + rest
-                 if organisation_line(*line)]
+                 if organisation_line(*line) or marked_by_publisher(*line)]
     if not (bylines or marked and (first or org_lines) or opening and org_lines):
         return []
     report = next((i for i in names_in(*title) if is_a(result.mentions[i].cls, "Document")), None)
