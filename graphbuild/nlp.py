@@ -236,7 +236,33 @@ def repair_appositions(doc: Doc) -> Doc:
             t.head = x
     _repair_conjoined_names(doc)
     _repair_double_subjects(doc)
+    _repair_which_on_person(doc)
     return doc
+
+
+def _repair_which_on_person(doc: Doc) -> None:
+    """A "which" clause the parser hung on a person is the organisation's that the person's
+    phrase describes: in "the Justice Committee, chaired by Bob Neill MP, which condemned
+    the reforms" the committee condemned them."""
+    relcl = doc.vocab.strings.add("relcl")
+    people = ("PERSON", RULER_LABEL_PREFIX + "Person")
+
+    def is_person(t) -> bool:  # ("Bob Neill MP": the title heads the phrase)
+        return t.ent_type_ in people or any(c.dep_ == "compound" and c.ent_type_ in people
+                                            for c in t.children)
+
+    for i in (i for i, dep in enumerate(doc.to_array("DEP")) if dep == relcl):
+        clause = doc[i]
+        x = clause.head
+        if not is_person(x) or not any(c.lower_ == "which" for c in clause.children
+                                       if c.i < clause.i):
+            continue
+        while x.dep_ in ("pobj", "agent", "prep", "acl", "compound", "appos") and x.head.i != x.i:
+            x = x.head
+            if x.tag_.startswith("NN") and not is_person(x):
+                if clause not in x.ancestors:
+                    clause.head = x
+                break
 
 
 def _repair_double_subjects(doc: Doc) -> None:
