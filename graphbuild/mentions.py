@@ -459,9 +459,6 @@ def typed_by_context(sdoc) -> list[Typed]:
 
 
 _PLACE_PREPOSITIONS = {"in", "near", "across", "around", "throughout", "outside"}
-_LABELLED_ROLE = re.compile(r"\s+[-–—]\s+(?=(?:Head|Director|Chief|Manager|Officer|Chair|Lead|"
-                            r"Secretary|Minister|Deputy|Assistant|Senior|Principal|Co-?ordinator"
-                            r"|Adviser|Advisor)\b)")
 
 
 def _subtitle_end(sdoc, i: int) -> int:
@@ -488,6 +485,15 @@ def _class_from_list_head(ent) -> str | None:
             if t.ent_type_ == "" and t.tag_.startswith("NN"):
                 return None
     return None
+
+
+@lru_cache(maxsize=1)
+def _labelled_role() -> re.Pattern:
+    """A dash and a role after a name, as a list of attendees writes them ("Dawn Hargreaves -
+    Head of Partnerships"), from relations.yaml's role words."""
+    roles = load_yaml("relations.yaml")["roles"]
+    return re.compile(rf"\s+[-–—]\s+(?=(?:[a-z-]+\s+){{0,2}}(?:{roles['leading']}|"
+                      rf"{roles['member']})\b)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -553,7 +559,7 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
         raw = ent.text
         lead = len(raw) - len(raw.lstrip())
         name = tidy(re.sub(r"^(?:the|The)\s+", "", raw.split("(")[0] if ")" not in raw else raw))
-        label = _LABELLED_ROLE.search(name) if cls == "Person" else None
+        label = _labelled_role().search(name) if cls == "Person" else None
         if label:  # "Dawn Hargreaves - Head of Partnerships, ...": a name and its role
             name = name[:label.start()]
         prefix = _NOT_OF_THE_NAME.match(name)
