@@ -17,6 +17,7 @@ from typing import NamedTuple
 from spacy.tokens import Token
 
 from .frames import (
+    NAMING_VERBS,
     classes_ok,
     frames_by_id,
     is_infinitive,
@@ -493,13 +494,20 @@ def _relational_bullets(doc: SourceText, result: DocExtraction, nlp, noun: str,
     of London CRC and Thames Valley CRC."; in a list of `ours` ("Our funders"), each also
     funds (is a partner of) the organisation whose text it is."""
     starts = [m.start for m in result.mentions]
+
+    def named_at(at: int) -> int | None:
+        """The mention that starts at `at`, if one does."""
+        k = bisect_left(starts, at)
+        return k if k < len(starts) and starts[k] == at else None
+
     out = []
     for item, item_offset, words in runs:
         article = re.match(r"(?i)the\s+", item[words:])  # ("- The Barrow Cadbury Trust: ...")
-        words += article.end() if article and item_offset + words not in starts else 0
+        if article and named_at(item_offset + words) is None:
+            words += article.end()
         dash = _DASH.search(item, words)
-        k = bisect_left(starts, item_offset + words)
-        if k == len(starts) or starts[k] != item_offset + words:
+        k = named_at(item_offset + words)
+        if k is None:
             continue
         if ours and noun in _OWN_LIST_PREDICATES:
             out.append(RelationCandidate(doc.doc_id, k, _OWN_LIST_PREDICATES[noun], AUTHOR,
@@ -826,8 +834,7 @@ _REPORT_MARKER = re.compile(r"(?i)^\s*(?:(?:executive\s+)?summary(?:\s*\(extract
 _DOCUMENT_OPENING = re.compile(r"(?i)^\s*(?:(?:a|an|the)\s+)?(?:joint\s+|thematic\s+)?(?:inspection|"
                                r"review|report|evaluation|audit|study)\s+(?:of|on|into)\s")
 _RELEASE_LINE = re.compile(r"(?i)^\s*(?:news|press|media)\s+release\b")
-_RELEASE_FROM = re.compile(r"(?i)\s*(?:news|press|media)\s+release\s*(?:from|by|[-–—:|])\s*"
-                           r"(?:the\s+)?")
+_RELEASE_FROM = re.compile(_RELEASE_LINE.pattern + r"\s*(?:from|by|[-–—:|])\s*(?:the\s+)?")
 
 
 def _release_issuer(doc: SourceText, result: DocExtraction) -> Mention | None:
@@ -1203,11 +1210,12 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, owners: _NameOw
     if not owners.owners:
         return
     people = owners.people()
+    text = sdoc.text  # (rebuilt from the tokens on every access: once, not once per word)
 
     def owner_of(words: tuple[str, ...], start: int) -> Mention | None:
         """The organisation these words name: after "the", one word is a name's last
         ("the Institute", though another name may open with it)."""
-        if len(words) == 1 and sdoc.text[max(0, start - offset - 4):start - offset] in (
+        if len(words) == 1 and text[max(0, start - offset - 4):start - offset] in (
                 "the ", "The ") and ("the", *words) in owners.owners:
             return owners.sole(("the", *words), people)
         return owners.sole(words, people)
@@ -1383,7 +1391,7 @@ def _descriptions_of_the_topic(sdoc, offset, found: list[Mention],
         # called Reset,")
         named = next(iter([c for c in span.root.children if c.dep_ == "appos"
                            and c.left_edge.i in (span.end, span.end + 1)] + [
-            o for c in span.root.children if c.dep_ == "acl" and c.lower_ in _NAMING
+            o for c in span.root.children if c.dep_ == "acl" and c.lower_ in NAMING_VERBS
             for o in c.children if o.dep_ in ("oprd", "attr", "dobj")]), None) \
             if span is not None else None
         if span is not None and span.root.dep_ == "appos":
@@ -1404,7 +1412,6 @@ def _descriptions_of_the_topic(sdoc, offset, found: list[Mention],
                                "anaphor", t.gazetteer_key, m.sentence)
 
 
-_NAMING = frozenset({"called", "named", "dubbed", "titled", "entitled"})
 _DETERMINERS = frozenset({"the", "a", "an", "this", "its", "our", "their", "his", "her"})
 # Pronouns inside a sentence, by the class of what they stand for. First-person ones in an
 # organisation's own text stand for that organisation ("our offices in Leeds"). 'its' and

@@ -35,7 +35,7 @@ ROLES = {"agent", "patient", "self", "poss", "holder", "clause", "compound", "he
 LIST_PREPOSITIONS = {"including", "as", "like", "namely"}
 QUESTION_WORDS = {"how", "whether", "if", "what", "why"}
 OPINION_NOUNS = {"view", "opinion", "judgement", "judgment", "assessment", "words"}
-NAMING_VERBS = {"known", "called", "named", "branded", "titled"}
+NAMING_VERBS = frozenset({"known", "called", "named", "branded", "titled", "entitled", "dubbed"})
 # "formerly known as X": X is the entity before a renaming, not the same thing
 FORMER_WORDS = {"formerly", "previously", "once", "originally"}
 # Words that pick some of a group: "one of the partners" is what "one" is.
