@@ -1555,6 +1555,10 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
             subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset,
                                                        relative=m.sentence == sent)
                         and not _same_clause_subject(sdoc, t, m.start - offset, m.end - offset)]
+            # a main clause's subject outranks one of a clause inside it ("X, a consortium
+            # in which Y holds a stake. Its other members ...": X's)
+            subjects = [m for m in subjects if not _in_relative_clause(
+                sdoc, m.start - offset, m.end - offset)] or subjects
             # the object of the verb it shares a subject with ("bought A4e and renamed it"),
             # the possessor of a noun it is listed with; else a subject; else the only
             # organisation named in reach
@@ -1765,7 +1769,15 @@ def _is_subject(sdoc, start: int, end: int, relative: bool = True) -> bool:
     if root.dep_ == "pobj" and head.lower_ == "by" and (
             head.head.tag_.startswith("NN") or head.dep_ != "agent"):
         return True  # not a passive's "by", which the subject outranks
+    if root.dep_ == "attr" and head.lower_ in ("is", "are", "was", "were") and not any(
+            c.dep_ in _SUBJECT_DEPS and c.tag_.startswith(("NNP", "PRP")) for c in head.children):
+        return True  # "The biggest winner was X": X is what the sentence is about
     return root.dep_ == "poss" and head.tag_.startswith("NN") and head.dep_ in _SUBJECT_DEPS
+
+
+def _in_relative_clause(sdoc, start: int, end: int) -> bool:
+    span = sdoc.char_span(start, end, alignment_mode="expand")
+    return span is not None and any(a.dep_ == "relcl" for a in span.root.ancestors)
 
 
 _UNIT_OF = re.compile(r"\b(?:Division|division|Directorate|directorate|Unit|unit|Region|region|"

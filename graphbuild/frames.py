@@ -528,9 +528,10 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
                 t.head.dep_ == "prep" or t.dep_ == "conj"):
             t = t.head.head if t.dep_ == "pobj" else t.head
         return [t] if t.tag_.startswith("NN") else []
-    if step == "container":  # "a consortium in which X is the lead member": the consortium
+    if step == "container":  # "a consortium in which X is the lead member" (or "holds the
+        # majority stake"): the consortium
         verb = t.head
-        if t.dep_ in ("attr", "acomp", "oprd") and verb.dep_ == "relcl" and any(
+        if t.dep_ in ("attr", "acomp", "oprd", "dobj") and verb.dep_ == "relcl" and any(
                 c.dep_ == "prep" and c.lower_ in ("in", "of", "within") and any(
                     p.lower_ in ("which", "whom") for p in c.children) for c in verb.children):
             return _noun_self(verb.head)
@@ -551,6 +552,8 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
     word = step[5:]  # prep:WORD
     # a name opening with a preposition ("about Through the Gate") is parsed as one
     preps = [c for c in t.children if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word]
+    preps += [c for p in t.children if p.dep_ == "prt" for c in p.children
+              if c.dep_ == "prep" and c.lower_ == word]  # ("made up of X": on the particle)
     if preps and t.tag_.startswith("NN") and t.dep_ in ("dobj", "attr", "pobj"):
         # "members of A, and of B": the repeated preposition, hung on the verb
         preps += [c for c in t.head.children if c.dep_ == "prep" and c.lower_ == word
@@ -560,9 +563,13 @@ def _step(t: Token, step: str, verb: bool) -> list[Token]:
         # with X"): the object's
         preps = [c for c in t.head.children if c.dep_ == "prep" and c.lower_ == word
                  and c.i == t.right_edge.i + 1]
+    if not preps and t.dep_ in ("acomp", "attr", "oprd", "dobj") and t.head.dep_ == "relcl":
+        # "the Act, for which X is responsible": the relative's preposition, on its verb
+        preps = [c for c in t.head.children if c.dep_ == "prep" and c.lower_ == word
+                 and c.i < t.head.i]
     preps += [d for c in preps for d in c.children if d.dep_ == "conj" and d.lower_ == word]
     # ("with A and with B": the second preposition is the first one's conjunct)
-    found = [p for c in preps for p in c.children if p.dep_ in ("pobj", "pcomp")
+    found = [_antecedent(p) for c in preps for p in c.children if p.dep_ in ("pobj", "pcomp")
              or p.dep_ == "prep" and p.is_title]
     if word == "as":  # "rated X as inadequate" hangs the verdict off the verb
         found += [c for c in t.children if c.dep_ in ("advcl", "oprd")]

@@ -126,7 +126,8 @@ _NAME = rf"{_CAP}(?:(?<!\.)\s+(?:{_LINK}\s+)*{_CAP})*"  # never across "Nacro. O
 _NEXT_OK = (r"(?=\s*(?:[,.;:)!?]|$|\s*\(|\s+(?:that|which|who|based|in|of|for|with|from|run|owned|and|"
             r"to|set|founded|whose|working|providing|led|said|says|has|had|have|is|was|were|are|"
             r"will|would|now|also|since|formed|created|headquartered|registered|operating|"
-            r"delivering|supporting|helping|called|known|named)\b))")
+            r"delivering|supporting|helping|called|known|named|made|comprising|consisting|"
+            r"including|bringing|backed|chaired|headed|managed|operated|specialising)\b))")
 
 
 _TITLE_WORDS = r"(?:of|for|the|and|in|on|to|a|an|with|at|by|from|into|after|under|[a-z][\w'’-]*)"
@@ -268,7 +269,8 @@ def _cut_at_other_names(sdoc, start: int, end: int, keep_first: bool) -> tuple[i
         if start < ent.start_char < end:
             gap = text[:ent.start_char].rstrip()
             for joiner in (" and", " &", " the", " of", " for"):
-                if joiner in (" and", " &") and len(gap) - len(joiner) in pieces:
+                if joiner in (" and", " &") and len(gap) - len(joiner) in pieces and not (
+                        ent.label_.startswith(RULER_LABEL_PREFIX)):
                     continue
                 if gap.endswith(joiner) and gap[:-len(joiner)].rstrip() and start < len(gap) - len(joiner):
                     cut = len(gap) - len(joiner)

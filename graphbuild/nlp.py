@@ -266,16 +266,17 @@ def _repair_which_on_person(doc: Doc) -> None:
 
 
 def _repair_double_subjects(doc: Doc) -> None:
-    """Of two subjects of one verb with only a comma between them, the second is the first's
-    apposition: in "Through the Gate, the service the CRC delivered, was poor" the parser
-    gives "was" both."""
+    """Of two subjects of one verb with only a comma or a dash between them, the second is
+    the first's apposition: in "Through the Gate, the service the CRC delivered, was poor"
+    (or "X – a joint venture of A and B – will run it") the parser gives "was" both."""
     nsubj = doc.vocab.strings.add("nsubj")
     for i in (i for i, dep in enumerate(doc.to_array("DEP")) if dep == nsubj):
         second = doc[i]
         first = next((c for c in second.head.children if c.dep_ == "nsubj" and c.i < second.i),
                      None)
-        if first is not None and first.right_edge.i + 2 == second.left_edge.i and doc[
-                first.right_edge.i + 1].text == ",":
+        between = second.left_edge.i - 1  # (the parser may hang the dash on the first)
+        if first is not None and first.right_edge.i in (between - 1, between) and doc[
+                between].text in (",", "–", "—", "-"):
             second.head, second.dep_ = first, "appos"
 
 
