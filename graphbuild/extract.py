@@ -812,8 +812,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
             _title_organisation(result.mentions, title_end) is not None))
     author = _resolve_anaphors(doc, result, salience, title_end, publisher or described,
                                people, issuer)
-    _resolve_implied_subjects(result, salience, comments_start(doc.text), described,
-                              author, own_voice)
+    _resolve_implied_subjects(result, salience, doc.text, described, author, own_voice)
     result.candidates += _title_topics(doc, result, nlp)  # (its mentions name no author)
     result.candidates = [_partner_of_a_group(result, salience, c) for c in result.candidates
                          if _fits_its_frame(result, c)]
@@ -1081,7 +1080,7 @@ def _author_reference(result: DocExtraction, author: SalientEntity | None) -> st
                  if (m.gazetteer_key or m.text) == author.name), None)
 
 
-def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_end: int,
+def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, text: str,
                               described: Mention | None,
                               author: SalientEntity | None, own_voice: bool) -> None:
     """`salient:Class` subjects become the entity of that class the whole document is about,
@@ -1090,7 +1089,8 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_e
     own verdicts (`author:`) go to the organisation whose text it is, when it speaks as 'we'. A
     `salient:Class` object (a bare role title) is the entity of that class most named up to
     its sentence; a `topic:` one (a bare head's title) the organisation `described` at the
-    text's start."""
+    text's start (or, on a signature's line, the one whose own text it is)."""
+    body_end = comments_start(text)
     resolved = []
     for c in result.candidates:
         if AUTHOR in (c.subject, c.object):  # the writer's verdict, or a list of its
@@ -1112,10 +1112,17 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_e
                 continue
             c = replace(c, subject=f"gaz:{target.gazetteer_key}")
         if c.object == TOPIC:  # a bare head's title: of the organisation the text describes
-            if described is None or c.sent_start >= body_end:
+            if c.sent_start >= body_end:  # (or of the one whose text it is, in its own voice)
                 continue
-            c = replace(c, object=f"gaz:{described.gazetteer_key}" if described.gazetteer_key
-                        else result.mentions.index(described))
+            if described is not None:
+                c = replace(c, object=f"gaz:{described.gazetteer_key}"
+                            if described.gazetteer_key else result.mentions.index(described))
+            else:  # only a signature's line ("Jacob Tas, Chief Executive")
+                writer = _author_reference(result, author) if own_voice else None
+                if writer is None or not _SIGNATURE_LINE.fullmatch(
+                        text[c.sent_start:c.sent_end].strip()):
+                    continue
+                c = replace(c, object=writer)
         if isinstance(c.object, str) and c.object.startswith("salient:"):
             target = salience.best(c.object[8:], before=c.sent_end)  # "Chief Inspector X"
             if target is None or target.gazetteer_key is None:
@@ -1125,6 +1132,7 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, body_e
     result.candidates = resolved
 
 
+_SIGNATURE_LINE = re.compile(r"[^\W\d][\w'’.-]*(?: [^\W\d][\w'’.-]*){1,3},? [\w ,'’-]{3,40}")
 _DEFINED = re.compile(r"\s*\(([A-Z][A-Za-z0-9&]{1,9})\)")
 
 
@@ -1149,12 +1157,14 @@ def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[M
 class _NameOwners:
     """The organisations of a document so far by the words a short form of each may be
     (its name's first words, "the" and its last word, a one-word name itself), and the words
-    of its people's full names; kept across a document's chunks."""
+    of its people's full names (and the person each first name is, if one only); kept across
+    a document's chunks."""
 
     def __init__(self) -> None:
         self.owners: dict[tuple[str, ...], set[str]] = {}
         self.first: dict[tuple[str, ...], Mention] = {}
         self.person_names: set[tuple[str, ...]] = set()
+        self.first_names: dict[str, list[Mention]] = {}
 
     def add(self, found: list[Mention]) -> None:
         for m in found:
@@ -1164,6 +1174,9 @@ class _NameOwners:
             if is_a(m.cls, "Person"):
                 if len(words) > 1:
                     self.person_names.add(words)
+                    named = self.first_names.setdefault(words[0], [])
+                    if all(p.text != m.text for p in named):
+                        named.append(m)
                 continue
             if not is_a(m.cls, "Organisation") or not words[-1].isalpha():
                 continue
@@ -1179,6 +1192,12 @@ class _NameOwners:
             for key in keys:
                 self.owners.setdefault(key, set()).add(m.gazetteer_key or m.text)
                 self.first.setdefault(key, m)
+
+    def person_of_first_name(self, word: str, start: int) -> Mention | None:
+        """The one person named in full before `start` whose first name this is ("Mark
+        joined in 1998" after "Mark Hughes")."""
+        named = self.first_names.get(word, [])
+        return named[0] if len(named) == 1 and named[0].start < start else None
 
     def people(self) -> frozenset[str]:
         """The words of people's full names (a "person" that is a short form apart: "Blue
@@ -1207,7 +1226,7 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, owners: _NameOw
     of a person's full name; a word added may be no modifier ("the Welsh arm") and stand
     beside no capitalised word."""
     owners.add(found)
-    if not owners.owners:
+    if not owners.owners and not owners.first_names:
         return
     people = owners.people()
     text = sdoc.text  # (rebuilt from the tokens on every access: once, not once per word)
@@ -1239,6 +1258,7 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, owners: _NameOw
             found[k] = short_form(m, owner)  # the NER's guess gives way
     strings = sdoc.vocab.strings  # (a Token object for every word cost a twentieth)
     wanted = {strings.add(key[-1]) for key in owners.owners if len(key) == 1 or key[0] == "the"}
+    wanted |= {strings.add(word) for word in owners.first_names}
     added = []
     for i in (i for i, orth in enumerate(sdoc.to_array("ORTH")) if orth in wanted):
         t = sdoc[i]
@@ -1246,6 +1266,13 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, owners: _NameOw
         if not t.text[:1].isupper() or t.tag_ not in ("NNP", "NNPS") \
                 or t.i + 1 >= len(sdoc) or t.dep_ in ("compound", "amod") \
                 or t.ent_type_ == "NORP" or sdoc[t.i + 1].text[:1].isupper():
+            continue
+        person = owners.person_of_first_name(t.text, start)
+        if person is not None:  # a person called by the first name alone
+            if not any(m.start < start + len(t) and start < m.end for m in found):
+                added.append(Mention(doc_id, start, start + len(t), t.text, person.cls, "ner",
+                                     None, sent_base + sentences.index_at(t.idx),
+                                     long_form=person.text))
             continue
         owner = owner_of((t.text,), start)
         if owner is None or (owner.text.split()[0] == t.text != owner.text and (
@@ -1734,10 +1761,14 @@ def _object_of(pronoun):
 
 def _same_clause_subject(sdoc, pronoun, start: int, end: int) -> bool:
     """Whether a name is the subject of the clause an object 'it' is in: "X is part of it"
-    never means part of X (that would be "itself")."""
-    if pronoun.lower_ != "it":
+    never means part of X (that would be "itself"), nor "X is its partner" X's own."""
+    if pronoun.lower_ == "its":
+        if pronoun.dep_ != "poss" or pronoun.head.dep_ != "attr":
+            return False
+        clause = pronoun.head.head
+    elif pronoun.lower_ != "it":
         return False
-    if pronoun.dep_ in _SUBJECT_DEPS:  # "X found it to be failing": the subject of an
+    elif pronoun.dep_ in _SUBJECT_DEPS:  # "X found it to be failing": the subject of an
         clause = _object_of(pronoun)  # infinitive is the object of the verb above it
         if clause is None:
             return False

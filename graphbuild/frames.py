@@ -757,8 +757,9 @@ def match_frames(sent: Span, offset: int, mentions: list[tuple[int, int, int, st
                 continue
             if frame.excludes and _says(t, frame.excludes):
                 continue
-            if frame.unless_modified_by and any(
-                    c.lower_ in frame.unless_modified_by for c in t.lefts):
+            if frame.unless_modified_by and any(  # ("operations director", "director of
+                    c.lower_ in frame.unless_modified_by  # operations")
+                    for c in [*t.lefts, *_step(t, "prep:of", False)]):
                 continue
             subjects = _role_fillers(t, frame.subject, verb, extra, at, inside,
                                      frame.subject_classes, frame.subject_alone)

@@ -63,9 +63,11 @@ def _distinctive(words: list[str]) -> bool:
 
 
 def is_title(name: str) -> bool:
-    """'Rt Hon', 'National Chair', 'Deputy Chief Executive': role words and honorifics only."""
+    """'Rt Hon', 'National Chair', 'Deputy Chief Executive', 'Chair of Trustees': role
+    words and honorifics only, linked by "of" or "the"."""
     words = [w.strip(".,'’") for w in name.split()]
-    return bool(words) and all(w.lower() in _titles() for w in words if w)
+    return bool(words) and words[0].lower() in _titles() and all(
+        w.lower() in _titles() or w in ("of", "the") for w in words if w)
 
 
 def strip_titles(name: str) -> str:
