@@ -65,9 +65,10 @@ def _anaphors():
                  else f"[{phrase[0].upper()}{phrase[0].lower()}]")
         body = re.escape(phrase[1:] if first else phrase)
         if modifiers and first and phrase.lower().startswith(("the ", "this ")) \
-                and not a.get("entity"):  # "the new service", "the Leeds-based charity"
+                and not a.get("entity"):  # "the new service", "the Leeds-based charity",
+            # "the London company" (the one whose name holds the word: `_named_modifier`)
             det, noun = body.split(r"\ ", 1)
-            body = rf"{det}(?:\ (?:{modifiers}|[A-Z][\w]+-based))?\ {noun}"
+            body = rf"{det}(?:\ (?:{modifiers}|[A-Z][\w]+-based|[A-Z][a-z]+))?\ {noun}"
             if a.get("possessive"):  # "her inspectorate": the one a person heads
                 first, body = "", rf"(?:{first}{det}|[Hh]is|[Hh]er){body[len(det):]}"
         after = f"(?<={a['after']})" if a.get("after") else ""
@@ -651,9 +652,14 @@ def _resolve_anaphors(doc: SourceText, result: DocExtraction, salience: _Salienc
         else:
             _, keyword, also = _description_spec(m) or (m.cls, None, ())
             noun = m.text.split()[-1].lower()  # "the partnership": one described as one
-            target = salience.best(m.cls, *([keyword] if keyword else []), before=m.start,
-                                   noun=noun if noun in _description_nouns() else None,
-                                   also=also)
+            named = _named_modifier(m.text)
+            if named is not None:  # "the London company": only one so named will do
+                target = next(filter(None, (salience.best(c, named, before=m.start)
+                                            for c in (m.cls, *also))), None)
+            else:
+                target = salience.best(m.cls, *([keyword] if keyword else []), before=m.start,
+                                       noun=noun if noun in _description_nouns() else None,
+                                       also=also)
         if target is not None:
             name, cls, gaz, _ = target
             result.mentions[i] = Mention(m.doc_id, m.start, m.end, name, cls, "anaphor", gaz,
@@ -1392,6 +1398,13 @@ def _subject_mentions(sent, offset: int, mentions: list[Mention],
     return []
 
 
+def _named_modifier(description: str) -> str | None:
+    """The capitalised word of a description ("London" of "the London company")."""
+    words = description.split()
+    return words[1] if len(words) == 3 and words[1][:1].isupper() and (
+        not words[1].endswith("-based")) else None
+
+
 def _description_spec(m: Mention) -> tuple[str, str | None, tuple[str, ...]] | None:
     """The lexicon's entry for an unresolved description: its class, the keyword a name it
     stands for must hold, and the other classes it may mean."""
@@ -1412,6 +1425,7 @@ def _descriptions_of_the_topic(sdoc, offset, found: list[Mention],
         if spec is None:
             continue
         cls, keyword, also = spec
+        keyword = _named_modifier(m.text) or keyword  # ("the London company")
         span = sdoc.char_span(m.start - offset, m.end - offset, alignment_mode="expand")
         i = sentences.index_at(m.start - offset)
         # the name in apposition right after it, or given by a participle ("the project,

@@ -217,6 +217,10 @@ def _context_rules():
                           + rf"|(?i:\b(?:{nouns})s?)\b[^.;:\n,]{{0,100}},\s+(?P<appos>[A-Z][\w'’-]*"
                           rf"(?:(?::\s+|\s+[–-]\s+|\s+|,\s+(?=[A-Z]))(?:[A-Z0-9][\w'’-]*|{_TITLE_WORDS})){{3,25}})"
                           rf"(?:\s+\([^()\n]{{1,30}}\))?,\s+(?=[a-z])"
+                          # "Change & Challenge, the report published by Clinks"
+                          + rf"|(?P<before>{_NAME}),\s+(?i:(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}?"
+                          rf"(?:{nouns}))\s+(?=(?:published|written|produced|commissioned|released|"
+                          rf"issued|by|from)\b)"
                           ) if nouns else None
     return (heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re,
             prison_re, title_re)
@@ -365,7 +369,8 @@ def typed_by_context(sdoc) -> list[Typed]:
         if not ent.label_.startswith(RULER_LABEL_PREFIX) or ent.label_[len(RULER_LABEL_PREFIX):] \
                 not in ("Company", "Organisation"):
             continue
-        m = re.match(rf"\s+({_CAP}(?:\s+(?:and|&|of)\s+{_CAP})*(?:\s+{_CAP})*)", text[ent.end_char:])
+        m = re.match(rf"\s+({_CAP}(?:\s+(?:and|&|of)\s+{_CAP})*(?:(?<!\.)\s+{_CAP})*)",
+                     text[ent.end_char:])  # (never past a full stop: "Novo Rehabilitation. X")
         if not m:
             continue
         words = m.group(1).split()
@@ -400,7 +405,8 @@ def typed_by_context(sdoc) -> list[Typed]:
     # '"Mending the System", a briefing by ...'; or dated, as works are cited: "'Criminal
     # justice identities' (2016)", "Burke and Collett's Delivering Rehabilitation (2015)".
     for m in title_re.finditer(text) if title_re else ():
-        group = next(g for g in ("name", "after", "dated", "owned", "colon", "appos") if m[g])
+        group = next(g for g in ("name", "after", "dated", "owned", "colon", "appos", "before")
+                     if m[g])
         name = m[group].strip().rstrip(".,;:")
         if group == "appos" and not _title_cased(name):
             continue

@@ -237,7 +237,33 @@ def repair_appositions(doc: Doc) -> Doc:
     _repair_conjoined_names(doc)
     _repair_double_subjects(doc)
     _repair_which_on_person(doc)
+    _repair_relative_after_members(doc)
     return doc
+
+
+@lru_cache(maxsize=1)
+def _collective_heads() -> frozenset[str]:
+    """The head words of lexicon.yaml's collective nouns ("venture" of "joint venture")."""
+    named = (load_yaml("lexicon.yaml").get("org_context") or {}).get("named_before") or []
+    return frozenset(w.split()[-1].lower() for w in named)
+
+
+def _repair_relative_after_members(doc: Doc) -> None:
+    """A relative clause after a list of a consortium's members is the consortium's: in "X,
+    a joint venture of A, B and C, which ran Y" the parser hangs "which ran Y" on C."""
+    relcl = doc.vocab.strings.add("relcl")
+    for i in (i for i, dep in enumerate(doc.to_array("DEP")) if dep == relcl):
+        clause = doc[i]
+        if not any(c.lower_ in ("which", "that") and c.i < clause.i for c in clause.children):
+            continue
+        x, listed = clause.head, False
+        while x.dep_ in ("conj", "appos") and x.head.i != x.i:
+            listed |= x.dep_ == "conj"
+            x = x.head
+        listed |= any(c.dep_ == "conj" for c in x.children)
+        if listed and x.dep_ == "pobj" and x.head.lower_ in ("of", "between") and (
+                x.head.head.lower_ in _collective_heads()):
+            clause.head = x.head.head
 
 
 def _repair_which_on_person(doc: Doc) -> None:
