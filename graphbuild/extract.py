@@ -554,6 +554,55 @@ def _labelled_lines(doc: SourceText, result: DocExtraction, nlp,
     return out
 
 
+@lru_cache(maxsize=1)
+def _signature_role() -> re.Pattern:
+    """A role opening a line, and what ends it: relations.yaml's role words."""
+    roles = load_yaml("relations.yaml")["roles"]
+    return re.compile(rf"[^\S\n]*(?:the\s+)?(?:[\w'’-]+[^\S\n]+){{0,2}}?"
+                      rf"(?:(?P<lead>{roles['leading']})|{roles['member']})\b"
+                      rf"[^\n,]{{0,40}}?(?P<end>,[^\S\n]*|[^\S\n]+(?:of|at)[^\S\n]+|$)"
+                      rf"(?:the[^\S\n]+)?", re.IGNORECASE | re.MULTILINE)
+
+
+def _signature_lines(doc: SourceText, result: DocExtraction) -> list[RelationCandidate]:
+    """A name alone on its line, its role on the next (a letter's or a report's signature:
+    "Gareth Davies / Comptroller and Auditor General, National Audit Office"): the person
+    heads, or works for, the organisation the role's line names (the one whose own text it
+    is, for a bare head's title: `TOPIC`)."""
+    text = doc.text
+    starts = [m.start for m in result.mentions]
+    out = []
+    for i, m in enumerate(result.mentions):
+        if m.source not in ("ner", "gazetteer") or not (
+                is_a(m.cls, "Person") or m.cls == "Organisation"):
+            continue
+        line_start, line_end = text.rfind("\n", 0, m.start) + 1, text.find("\n", m.end)
+        if line_end < 0 or text[line_start:line_end].strip() != m.text:
+            continue
+        next_end = text.find("\n", line_end + 1)
+        next_end = len(text) if next_end < 0 else next_end
+        role = _signature_role().match(text, line_end + 1, next_end)
+        if role is None:
+            continue
+        k = bisect_left(starts, role.end())
+        titled = organisation_of_title(role.group())
+        if role["end"] == "":  # a bare title: of the body whose text it is, or one it names
+            target = f"gaz:{titled}" if titled else (TOPIC if role["lead"] else None)
+        elif k < len(starts) and starts[k] == role.end() and is_a(
+                result.mentions[k].cls, "Organisation"):
+            target = k
+        else:
+            continue
+        if target is None:
+            continue
+        if m.cls == "Organisation":  # (the NER took the name for a body's)
+            result.mentions[i] = replace(m, cls="Person")
+        start, end = _trim(text, line_start, next_end)
+        out.append(RelationCandidate(doc.doc_id, i, "leads" if role["lead"] else "memberOf",
+                                     target, start, end, "signature", 0.7))
+    return out
+
+
 def _frame_mentions(result: DocExtraction, mentions: list) -> list:
     """Mentions as the frames take them: a description still to be resolved, or an
     organisation of no known kind, may turn out any kind of its class ("?Class"), or of the
@@ -799,6 +848,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         sent_base += len(sentences.spans)
     result.candidates += _bulleted_sentences(doc, result, nlp, pieces)
     result.candidates += _labelled_lines(doc, result, nlp, pieces)
+    result.candidates += _signature_lines(doc, result)
     front = _front_matter_facts(doc, result, salience)
     result.candidates += front
     # a report's publisher, as its front matter names it, speaks as "we"
@@ -934,6 +984,10 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
         mention = Mention(doc.doc_id, a, a + len(name), name, "Document", "ner", None, 0)
         result.mentions.append(mention)
         salience.add(mention, report)
+    # "Report by the Comptroller and Auditor General": the organisations on the lines after
+    # a publisher named by its head's title are the ones the report is about
+    audited_after = next((a for a, b in bylines + org_lines
+                          if organisation_of_title(text[a:b]) and not names_in(a, b)), None)
     out = []
     for a, b in bylines + org_lines:
         start, end = _trim(doc.text, a, b)
@@ -946,7 +1000,9 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
                 continue  # the publisher is the committee, not the House
             cls = result.mentions[i].cls
             link = "authoredBy" if is_a(cls, "Person") else (
-                "publishedBy" if is_a(cls, "Organisation") else None)
+                ("about" if audited_after is not None and a > audited_after
+                 and (a, b) not in bylines else "publishedBy")
+                if is_a(cls, "Organisation") else None)
             if link:
                 out.append(RelationCandidate(doc.doc_id, report, link, i, start, end,
                                              "front-matter", 0.7))
@@ -1138,7 +1194,7 @@ def _resolve_implied_subjects(result: DocExtraction, salience: _Salience, text: 
     result.candidates = resolved
 
 
-_SIGNATURE_LINE = re.compile(r"[^\W\d][\w'’.-]*(?: [^\W\d][\w'’.-]*){1,3},? [\w ,'’-]{3,40}")
+_SIGNATURE_LINE = re.compile(r"[^\W\d][\w'’.-]*(?: [^\W\d][\w'’.-]*){1,3}(?:,? |\n)[\w ,'’-]{3,40}")
 _DEFINED = re.compile(r"\s*\(([A-Z][A-Za-z0-9&]{1,9})\)")
 
 

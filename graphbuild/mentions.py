@@ -508,11 +508,12 @@ def _labelled_role() -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def _role_after_name() -> re.Pattern:
-    """", Chief Executive of ..." or " was chief executive" after a name: the name is a
-    person's (relations.yaml's role words that head an organisation)."""
+    """", Chief Executive of ..." or " was chief executive" after a name, or a role opening
+    the next line (a signature): the name is a person's (relations.yaml's role words that
+    head an organisation)."""
     leading = load_yaml("relations.yaml")["roles"]["leading"]
-    return re.compile(rf"(?:\s*,\s*|\s+(?:was|is|became|has\s+been)\s+)(?:the\s+|its\s+|then\s+)?"
-                      rf"{leading}\b", re.IGNORECASE)
+    return re.compile(rf"(?:\s*,\s*|\s+(?:was|is|became|has\s+been)\s+|[^\S\n]*\n[^\S\n]*)"
+                      rf"(?:the\s+|its\s+|then\s+)?{leading}\b", re.IGNORECASE)
 
 
 def _shouted(sdoc, ent) -> bool:
@@ -568,6 +569,9 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
             continue
         raw = ent.text
         lead = len(raw) - len(raw.lstrip())
+        if "\n" in raw[lead:]:  # a name ends with its line ("Gareth Davies\nComptroller ...")
+            raw = raw[:raw.index("\n", lead)]
+            end = start + len(raw)
         name = tidy(re.sub(r"^(?:the|The)\s+", "", raw.split("(")[0] if ")" not in raw else raw))
         label = _labelled_role().search(name) if cls == "Person" else None
         if label:  # "Dawn Hargreaves - Head of Partnerships, ...": a name and its role
@@ -602,7 +606,8 @@ def mentions_from_doc(sdoc, offset: int, doc_id: str, sentence_base: int,
                 sdoc, ent.start):
             cls = "Place"  # "in Plymouth and Torbay"
         elif cls in ("Organisation", "Place") and 2 <= len(name.split()) <= 3 and org_class(
-                name) in ("Organisation", "Place") and _role_after_name().match(text, ent.end_char):
+                name) in ("Organisation", "Place") and _role_after_name().match(
+                text, ent.start_char + max(raw.find(name), 0) + len(name)):
             cls = "Person"  # "Adrian Ringrose, Chief Executive of Interserve"
         if cls == "WorkOfArt":
             continue  # titles count only when their words say they are reports or programmes
