@@ -68,6 +68,7 @@ def _anaphors():
                 and not a.get("entity"):  # "the new service", "the Leeds-based charity",
             # "the London company" (the one whose name holds the word: `_named_modifier`)
             det, noun = body.split(r"\ ", 1)
+            det = "(?:he|hat)" if det == "he" else det  # ("that CRC")
             body = rf"{det}(?:\ (?:{modifiers}|[A-Z][\w]+-based|[A-Z][a-z]+))?\ {noun}"
             if a.get("possessive"):  # "her inspectorate": the one a person heads
                 first, body = "", rf"(?:{first}{det}|[Hh]is|[Hh]er){body[len(det):]}"
@@ -240,8 +241,9 @@ def _anaphor_mentions(text: str, offset, doc_id, sent_base, taken,
         entry = load_gazetteer().by_name.get(target)
         for m in regex.finditer(text):
             noun_start = m.end() - len(m.group().split()[-1])
-            if any(s < m.end() and m.start() < e and e > noun_start for s, e in taken):
-                continue  # a name, not a description (a place in "the Leeds-based" is fine)
+            if any(s < m.end() and m.start() < e and (e > noun_start or s < m.start())
+                   for s, e in taken):  # a name, or inside one ("Through [the Gate service]"),
+                continue  # not a description (a place in "the Leeds-based" is fine)
             if not entry and _NAME_FOLLOWS.match(text, m.end()):
                 continue  # "the charity Nacro": a description of the name that follows
             sent = sent_base + sentences.index_at(m.start())
@@ -702,7 +704,9 @@ def _resolve_anaphors(doc: SourceText, result: DocExtraction, salience: _Salienc
             _, keyword, also = _description_spec(m) or (m.cls, None, ())
             noun = m.text.split()[-1].lower()  # "the partnership": one described as one
             named = _named_modifier(m.text)
-            if named is not None:  # "the London company": only one so named will do
+            if m.text[:5].lower() == "that ":  # "that CRC": the one named last before it
+                target = _last_named(result.mentions[:i], (m.cls, *also), named or keyword)
+            elif named is not None:  # "the London company": only one so named will do
                 target = next(filter(None, (salience.best(c, named, before=m.start)
                                             for c in (m.cls, *also))), None)
             else:
@@ -1454,6 +1458,15 @@ def _subject_mentions(sent, offset: int, mentions: list[Mention],
     return []
 
 
+def _last_named(before: list[Mention], classes: tuple[str, ...],
+                keyword: str | None) -> SalientEntity | None:
+    """The entity of one of these classes named last in `before` (with `keyword` in a name)."""
+    m = next((m for m in reversed(before) if m.source in ("gazetteer", "ner", "anaphor")
+              and any(is_a(m.cls, c) for c in classes) and _named_with(m, keyword)), None)
+    return None if m is None else SalientEntity(m.gazetteer_key or m.long_form or m.text,
+                                                m.cls, m.gazetteer_key, 1)
+
+
 def _named_modifier(description: str) -> str | None:
     """The capitalised word of a description ("London" of "the London company")."""
     words = description.split()
@@ -1648,7 +1661,8 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
             options = [m for m in options if is_a(m.cls, kind)]
         elif lower in ("it", "its"):  # 'it' is never a plural description ("inspectors")
             near = [m for m in options if m.start >= offset and m.sentence >= sent - 1
-                    and not (m.source == "unresolved" and m.text.endswith("s"))]
+                    and not (m.source == "unresolved" and m.text.endswith("s"))
+                    and m.source != "weak"]  # (nor a lone word no name stands behind yet)
             subjects = [m for m in near if _is_subject(sdoc, m.start - offset, m.end - offset,
                                                        relative=m.sentence == sent)
                         and not _same_clause_subject(sdoc, t, m.start - offset, m.end - offset)]

@@ -23,6 +23,7 @@ from .ontology import class_ancestors, property_domain_range
 from .resources import ResourceError, load_yaml, ontology_dir, word_set
 
 RELATIVE_PRONOUNS = {"which", "who", "that", "whom", "whose"}
+QUANTIFIERS = {"both", "all", "each", "some", "many", "most", "one", "two", "three", "none"}
 SUBJECT_DEPS = {"nsubj", "csubj"}
 PASSIVE_SUBJECT_DEPS = {"nsubjpass", "csubjpass"}
 # Links inside one noun phrase that still name the same thing: "the Purple Futures
@@ -167,7 +168,12 @@ def _passive(t: Token) -> bool:
 
 
 def _antecedent(t: Token) -> Token:
-    """A relative pronoun stands for the noun its clause modifies."""
+    """A relative pronoun stands for the noun its clause modifies (so does "both of which")."""
+    if t.lower_ in QUANTIFIERS and any(p.lower_ in RELATIVE_PRONOUNS for c in t.children
+                                       if c.dep_ == "prep" and c.lower_ == "of"
+                                       for p in c.children):
+        t = next(p for c in t.children if c.dep_ == "prep" and c.lower_ == "of"
+                 for p in c.children if p.lower_ in RELATIVE_PRONOUNS)
     if t.lower_ in RELATIVE_PRONOUNS:
         clause = next((a for a in t.ancestors if a.dep_ == "relcl"), None)
         if clause is not None:

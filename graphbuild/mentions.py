@@ -99,8 +99,9 @@ def acceptable_name(name: str, cls: str) -> bool:
     if re.match(r"(?i)(?:I|we|you|they)['’](?:ve|m|d|re|ll)\b", name):
         return False  # "I've", "We're": a pronoun NER took for a name
     words = name.split()
-    if words[-1].lower() in {"&", "and", "of", "the", "greater", "for"}:
-        return False  # a name cut short: "Cheshire & Greater"
+    if words[-1].lower() in {"&", "and", "of", "the", "greater", "for", "on", "in", "at", "to",
+                             "by", "with", "from"}:
+        return False  # a name cut short: "Cheshire & Greater", "the House on"
     if words[-1].lower() in generic_last and cls not in ("Document", "Intervention") \
             and not _distinctive(words[:-1]):
         return False  # a title-cased common noun phrase ("Corporate Services"), not
@@ -211,7 +212,7 @@ def _context_rules():
                           + rf"|['’]s\s+(?P<owned>{_CAP}(?:(?:\s+(?:{_LINK}|in|on|to|a|an))*"
                           rf"(?::\s*|\s+){_CAP})*\??){year}"
                           # "whose report Intensive Supervision Courts: Getting It Right,"
-                          + rf"|(?i:\b(?:{nouns}))\s+(?P<colon>{_CAP}(?:\s+(?:{_CAP}|{_LINK}))*:"
+                          + rf"|(?i:\b(?:{nouns}))\s+(?P<colon>{_CAP}(?:\s+(?:{_CAP}|{_LINK}|from|in|on|to|into|with|at))*:"
                           rf"\s+{_CAP}(?:\s+(?:{_CAP}|{_LINK}|[a-z][\w'’-]*))*?)(?=[,.;]|\s+\()"
                           # "The report, An Inspection of Through the Gate ..., is published"
                           + rf"|(?i:\b(?:{nouns})s?)\b[^.;:\n,]{{0,100}},\s+(?P<appos>[A-Z][\w'’-]*"
