@@ -557,6 +557,24 @@ def _labelled_lines(doc: SourceText, result: DocExtraction, nlp,
 
 
 @lru_cache(maxsize=1)
+def _damning_report_regex() -> re.Pattern:
+    """A report called damning (scathing, highly critical): the critical-report frame's
+    words before one of frames.yaml's report nouns."""
+    words = [" ".join(w) for w in frames_by_id()["critical-report"].nouns]
+    nouns = word_set("frames.yaml", "report_nouns")
+    return re.compile(rf"\b(?:{'|'.join(map(re.escape, words))})\s+(?:\w+\s+)?"
+                      rf"(?:{'|'.join(map(re.escape, nouns))})s?\b", re.IGNORECASE)
+
+
+def _damning_reports(doc: SourceText, result: DocExtraction) -> list[RelationCandidate]:
+    """What a report the sentence calls damning is about, its publisher criticises: "a
+    damning report by HMIP, which inspected the Wales company last autumn"."""
+    return [replace(c, predicate="criticises", extractor=f"{c.extractor}:damning")
+            for c in result.candidates if c.predicate == "reportAbout"
+            and _damning_report_regex().search(doc.text, c.sent_start, c.sent_end)]
+
+
+@lru_cache(maxsize=1)
 def _signature_role() -> re.Pattern:
     """A role opening a line, and what ends it: relations.yaml's role words."""
     roles = load_yaml("relations.yaml")["roles"]
@@ -853,6 +871,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     result.candidates += _bulleted_sentences(doc, result, nlp, pieces)
     result.candidates += _labelled_lines(doc, result, nlp, pieces)
     result.candidates += _signature_lines(doc, result)
+    result.candidates += _damning_reports(doc, result)
     front = _front_matter_facts(doc, result, salience)
     result.candidates += front
     # a report's publisher, as its front matter names it, speaks as "we"
