@@ -567,11 +567,22 @@ def _damning_report_regex() -> re.Pattern:
 
 
 def _damning_reports(doc: SourceText, result: DocExtraction) -> list[RelationCandidate]:
-    """What a report the sentence calls damning is about, its publisher criticises: "a
-    damning report by HMIP, which inspected the Wales company last autumn"."""
-    return [replace(c, predicate="criticises", extractor=f"{c.extractor}:damning")
-            for c in result.candidates if c.predicate == "reportAbout"
-            and _damning_report_regex().search(doc.text, c.sent_start, c.sent_end)]
+    """What a report the sentence calls damning is about, its publisher (named before the
+    report, or in its "by" phrase) criticises: "a damning report by HMIP, which inspected
+    the Wales company last autumn"."""
+    out = []
+    for c in result.candidates:
+        if c.predicate != "reportAbout" or not isinstance(c.subject, int):
+            continue
+        damning = _damning_report_regex().search(doc.text, c.sent_start, c.sent_end)
+        at = result.mentions[c.subject].start
+        if damning and (at < damning.start() or _BY_PHRASE.fullmatch(
+                doc.text, damning.end(), max(at, damning.end()))):
+            out.append(replace(c, predicate="criticises", extractor=f"{c.extractor}:damning"))
+    return out
+
+
+_BY_PHRASE = re.compile(r"\s+(?:by|from)\s+(?:the\s+)?")
 
 
 @lru_cache(maxsize=1)
