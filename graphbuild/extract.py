@@ -654,22 +654,41 @@ def _title_topics(doc: SourceText, result: DocExtraction, nlp) -> list[RelationC
     no mentions of their own, so they are looked up in the title's words)."""
     out = []
     for r, m in list(enumerate(result.mentions)):
-        opening = _DOCUMENT_OPENING.match(m.text) if is_a(m.cls, "Document") and m.source in (
-            "gazetteer", "ner") else None
-        if opening is None:
+        if not is_a(m.cls, "Document") or m.source not in ("gazetteer", "ner"):
             continue
+        opening = _DOCUMENT_OPENING.match(m.text)
+        if opening is not None:
+            parts = [(opening.end(), len(m.text))]
+        else:  # "Transforming Rehabilitation: Progress review": a side of its colon that is
+            # one name alone
+            colon = m.text.find(": ")
+            parts = [(0, colon), (colon + 2, len(m.text))] if colon > 0 else []
         line = doc.text.rfind("\n", 0, m.start) + 1
         end = doc.text.find("\n", m.end)
         start, end = _trim(doc.text, line, len(doc.text) if end < 0 else end)
-        for name in gazetteer_names(nlp, m.text[opening.end():]):
-            cls = name.label_[len(RULER_LABEL_PREFIX):]
-            if is_a(cls, "Place"):
-                continue
-            at = m.start + opening.end() + name.start_char
-            result.mentions.append(Mention(doc.doc_id, at, at + len(name.text), name.text, cls,
-                                           "gazetteer", name.ent_id_, m.sentence))
-            out.append(RelationCandidate(doc.doc_id, r, "about", len(result.mentions) - 1,
-                                         start, end, "title", 0.7))
+        for a, b in parts:
+            names = gazetteer_names(nlp, m.text[a:b])
+            if opening is None:
+                names = [n for n in names if n.text == m.text[a:b].strip()]
+            out += _title_names(doc, result, r, names, m.start + a, start, end)
+    return out
+
+
+def _title_names(doc: SourceText, result: DocExtraction, report: int, names, at: int,
+                 start: int, end: int) -> list[RelationCandidate]:
+    """The report is about each name its title holds, at `at` on (a place is where, not
+    what); each becomes a mention of its own."""
+    out = []
+    for name in names:
+        cls = name.label_[len(RULER_LABEL_PREFIX):]
+        if is_a(cls, "Place"):
+            continue
+        first = at + name.start_char
+        result.mentions.append(Mention(doc.doc_id, first, first + len(name.text), name.text,
+                                       cls, "gazetteer", name.ent_id_,
+                                       result.mentions[report].sentence))
+        out.append(RelationCandidate(doc.doc_id, report, "about", len(result.mentions) - 1,
+                                     start, end, "title", 0.7))
     return out
 
 

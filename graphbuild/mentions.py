@@ -134,7 +134,7 @@ _NEXT_OK = (r"(?=\s*(?:[,.;:)!?]|$|\s*\(|\s+(?:that|which|who|based|in|of|for|wi
 
 
 _TITLE_WORDS = r"(?:of|for|the|and|in|on|to|a|an|with|at|by|from|into|after|under|[a-z][\w'’-]*)"
-_TITLE_LINKS = {"of", "for", "and", "the", "in", "on", "to", "a", "an", "&", ":", ",", "-", "–"}
+_TITLE_LINKS = {"of", "for", "and", "the", "in", "on", "to", "a", "an", "&", ":", ",", "-", "–", "'s", "’s"}
 
 
 @lru_cache(maxsize=1)
@@ -234,11 +234,14 @@ _SENTENCE_CASE_TITLE = re.compile(
 
 def _title_cased(name: str) -> bool:
     """Whether words in apposition to a report's noun read as its title: at least four
-    words, half of them or more capitalised, the last one too; or a sentence-case title of
-    the kind inspectorates give ("An inspection of probation services in Durham CRC")."""
+    words, half of them or more capitalised, the last one too (or the first of a subtitle
+    after a colon: "Integrated Offender Management: Progress review"); or a sentence-case
+    title of the kind inspectorates give ("An inspection of probation services in Durham
+    CRC")."""
     words = name.split()
     capitals = sum(w[:1].isupper() or w[:1].isdigit() for w in words)
-    return len(words) >= 4 and words[-1][:1].isupper() and (
+    subtitle = name.split(": ", 1)[1] if ": " in name else ""
+    return len(words) >= 4 and (words[-1][:1].isupper() or subtitle[:1].isupper()) and (
         2 * capitals >= len(words) or _SENTENCE_CASE_TITLE.match(name) is not None)
 
 
@@ -429,8 +432,9 @@ def typed_by_context(sdoc) -> list[Typed]:
                 last = _subtitle_end(sdoc, last + 2)  # (the parser may end a sentence there)
             words = [w for w in sdoc[obj.left_edge.i:last + 1]]
             while words and words[0].lower_ in ("the", "a", "an", "its", "their", "our", "his",
-                                                "her", "new", "latest"):
-                words = words[1:]
+                                                "her", "new", "latest") and not (
+                    words[0].text in ("A", "An") and not words[0].is_sent_start):
+                words = words[1:]  # (but "published An Inspection of ...": the title's own)
             # the title runs while its words are capitalised, numbers or link words ("... for
             # Wales", "Probation 2020: A Vision for the Future")
             end = next((k for k, w in enumerate(words)
