@@ -1040,7 +1040,8 @@ def _fillers(tokens: list[Token], at, inside, allowed: frozenset[str],
         nxt = t.i + 1
         if t.i not in inside and t.lower_ in _naming_heads() and nxt < len(t.doc) \
                 and nxt in inside and nxt in at:
-            group.append(t.doc[nxt])  # "the probation union Napo", parsed apart
+            group.append(t.doc[nxt])  # "the probation union Napo", parsed apart (and the
+            group += _listed_with(t.doc[nxt], inside)  # list it opens: ", the charity B")
         for x in group:
             for idx, cls in at.get(x.i, []) or (inside.get(x.i, []) if x.i == t.i else []):
                 if idx not in out and classes_ok(cls, allowed):
