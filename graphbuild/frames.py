@@ -609,7 +609,10 @@ def _role_tokens(trigger: Token, paths, verb: bool, extra: list[Token], inside) 
             # ("Labour MP", "Seetec's handling")
             tokens = [r for t in tokens if step not in ("compound", "modifier")
                       or t.i not in inside
-                      for r in _step(t, step, verb if i == 0 else _is_verb(t))]
+                      for r in _step(t, step, verb if i == 0 else _is_verb(t))
+                      # (a name's own "of" is no step away: "Ministry of Justice")
+                      if not (step.startswith("prep:") and t.i in inside
+                              and inside.get(r.i) == inside[t.i])]
             if i == 0 and step == "patient":  # "work for X": the trigger's own preposition
                 tokens += extra
             elif i == 0 and step.startswith("prep:"):

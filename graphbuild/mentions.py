@@ -130,7 +130,8 @@ _NEXT_OK = (r"(?=\s*(?:[,.;:)!?]|$|\s*\(|\s+(?:that|which|who|based|in|of|for|wi
             r"to|set|founded|whose|working|providing|led|said|says|has|had|have|is|was|were|are|"
             r"will|would|now|also|since|formed|created|headquartered|registered|operating|"
             r"delivering|supporting|helping|called|known|named|made|comprising|consisting|"
-            r"including|bringing|backed|chaired|headed|managed|operated|specialising)\b))")
+            r"including|bringing|backed|chaired|headed|managed|operated|specialising|funded|"
+            r"commissioned|delivered|offered|provided|designed|launched|aimed)\b))")
 
 
 _TITLE_WORDS = r"(?:of|for|the|and|in|on|to|a|an|with|at|by|from|into|after|under|[a-z][\w'’-]*)"

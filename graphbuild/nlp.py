@@ -238,7 +238,30 @@ def repair_appositions(doc: Doc) -> Doc:
     _repair_double_subjects(doc)
     _repair_which_on_person(doc)
     _repair_relative_after_members(doc)
+    _repair_list_after_relative(doc)
     return doc
+
+
+def _repair_list_after_relative(doc: Doc) -> None:
+    """A name after a relative clause and a bare comma continues the clause's list: in "RRP,
+    whose members are A, B and C, took ownership" the parser makes B and C conjuncts of RRP
+    (but "X, which runs A, and Y" keeps Y beside X: an "and" comes first)."""
+    conj = doc.vocab.strings.add("conj")
+    for i in (i for i, dep in enumerate(doc.to_array("DEP")) if dep == conj):
+        c = doc[i]
+        clause = next((r for r in reversed(list(c.head.lefts) + list(c.head.rights))
+                       if r.dep_ == "relcl" and r.i < c.i), None)
+        if clause is None or not c.tag_.startswith("NNP"):
+            continue
+        end = clause.right_edge
+        between = doc[end.i + 1:c.left_edge.i]
+        if [t.text for t in between] != [","] or not end.tag_.startswith("NNP"):
+            continue
+        last = end
+        while last.dep_ in ("compound", "flat") and last.head.i > last.i:
+            last = last.head
+        if last.head.i == clause.i or clause in last.ancestors:
+            c.head = last
 
 
 @lru_cache(maxsize=1)
