@@ -1074,8 +1074,8 @@ def _partner_of_a_group(result: DocExtraction, salience: _Salience,
     """"Its partners were A and B" of a body the text calls a partnership or consortium:
     A and B are its members, not its partners."""
     if c.predicate != "partnerOf" or not isinstance(c.subject, int) or not isinstance(
-            c.object, int):
-        return c
+            c.object, int) or c.extractor == "frame:partnership-between":
+        return c  # (the members of a venture "between A and B" are each other's partners)
     def is_group(ref: int) -> bool:
         return salience.is_group(_mention_key(result.mentions[ref]))
     for group, member in ((c.subject, c.object), (c.object, c.subject)):

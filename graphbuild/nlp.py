@@ -237,6 +237,7 @@ def repair_appositions(doc: Doc) -> Doc:
     _repair_conjoined_names(doc)
     _repair_double_subjects(doc)
     _repair_which_on_person(doc)
+    _repair_person_on_role(doc)
     _repair_relative_after_members(doc)
     _repair_list_after_relative(doc)
     return doc
@@ -312,6 +313,30 @@ def _repair_which_on_person(doc: Doc) -> None:
                 if clause not in x.ancestors:
                     clause.head = x
                 break
+
+
+@lru_cache(maxsize=1)
+def _role_nouns() -> frozenset[str]:
+    """lexicon.yaml's role words, lower-cased ("inspector", "secretary", "executive")."""
+    return frozenset(w.lower() for w in load_yaml("lexicon.yaml").get("role_words") or [])
+
+
+def _repair_person_on_role(doc: Doc) -> None:
+    """A person's name in apposition after "the chief inspector at HM Inspectorate of
+    Probation," names the inspector, not the inspectorate the parser hung it on."""
+    appos = doc.vocab.strings.add("appos")
+    people = ("PERSON", RULER_LABEL_PREFIX + "Person")
+    for i in (i for i, dep in enumerate(doc.to_array("DEP")) if dep == appos):
+        t = doc[i]
+        if t.ent_type_ not in people or not t.head.tag_.startswith("NNP"):
+            continue
+        x = t.head
+        while x.dep_ in ("pobj", "prep", "compound", "flat") and x.head.i != x.i and (
+                x.tag_.startswith("NNP") or x.dep_ == "prep"):
+            x = x.head
+        if x.i != t.head.i and x.tag_ in ("NN", "NNS") and x.lower_ in _role_nouns() and (
+                t not in x.ancestors):
+            t.head = x
 
 
 def _repair_double_subjects(doc: Doc) -> None:
