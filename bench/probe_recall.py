@@ -87,7 +87,8 @@ def facts_found(nlp, text: str) -> tuple[set, dict[str, str]]:
         m = ex.mentions[ref]
         if m.source == "unresolved":
             return None
-        if m.source == "weak":
+        if m.source == "weak" or m.source == "anaphor" and m.cls == "Person" and (
+                len(m.text.split()) == 1):  # ("he" after a surname: the surname's owner)
             owners = people.get(m.text) or firsts.get(m.text)
             return canonical(next(iter(owners))) if owners and len(owners) == 1 else None
         return canonical(m.gazetteer_key or m.long_form or m.text)  # (an acronym, a short form)

@@ -6,6 +6,7 @@ any process; resolution across documents happens afterwards (resolve.py).
 
 from __future__ import annotations
 
+import calendar
 import re
 from bisect import bisect_left
 from collections import Counter
@@ -35,6 +36,7 @@ from .mentions import (
     common_name_words,
     is_never_a_name,
     mentions_from_doc,
+    strip_titles,
 )
 from .names import acronym_of, fold
 from .nlp import RULER_LABEL_PREFIX, ChunkSentences, chunks, gazetteer_names, lemma
@@ -1269,17 +1271,20 @@ def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[M
     return out
 
 
+_CALENDAR_WORDS = frozenset(w.lower() for w in (*calendar.month_name[1:], *calendar.day_name))
+
+
 class _NameOwners:
     """The organisations of a document so far by the words a short form of each may be
     (its name's first words, "the" and its last word, a one-word name itself), and the words
-    of its people's full names (and the person each first name is, if one only); kept across
-    a document's chunks."""
+    of its people's full names (and the person each first name or surname is, if one only);
+    kept across a document's chunks."""
 
     def __init__(self) -> None:
         self.owners: dict[tuple[str, ...], set[str]] = {}
         self.first: dict[tuple[str, ...], Mention] = {}
         self.person_names: set[tuple[str, ...]] = set()
-        self.first_names: dict[str, list[Mention]] = {}
+        self.called: dict[str, list[Mention]] = {}  # a first name or surname → its people
 
     def add(self, found: list[Mention]) -> None:
         for m in found:
@@ -1289,9 +1294,11 @@ class _NameOwners:
             if is_a(m.cls, "Person"):
                 if len(words) > 1:
                     self.person_names.add(words)
-                    named = self.first_names.setdefault(words[0], [])
-                    if all(p.text != m.text for p in named):
-                        named.append(m)
+                    plain = strip_titles(m.text).split()
+                    for word in {plain[0], plain[-1]} if len(plain) > 1 else ():
+                        named = self.called.setdefault(word, [])
+                        if all(p.text != m.text for p in named):
+                            named.append(m)
                 continue
             if not is_a(m.cls, "Organisation") or not words[-1].isalpha():
                 continue
@@ -1308,10 +1315,10 @@ class _NameOwners:
                 self.owners.setdefault(key, set()).add(m.gazetteer_key or m.text)
                 self.first.setdefault(key, m)
 
-    def person_of_first_name(self, word: str, start: int) -> Mention | None:
-        """The one person named in full before `start` whose first name this is ("Mark
-        joined in 1998" after "Mark Hughes")."""
-        named = self.first_names.get(word, [])
+    def person_called(self, word: str, start: int) -> Mention | None:
+        """The one person named in full before `start` whose first name or surname this is
+        ("Mark joined in 1998" after "Mark Hughes", "Rees leads" after "Amy Rees")."""
+        named = self.called.get(word, [])
         return named[0] if len(named) == 1 and named[0].start < start else None
 
     def people(self) -> frozenset[str]:
@@ -1341,7 +1348,7 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, owners: _NameOw
     of a person's full name; a word added may be no modifier ("the Welsh arm") and stand
     beside no capitalised word."""
     owners.add(found)
-    if not owners.owners and not owners.first_names:
+    if not owners.owners and not owners.called:
         return
     people = owners.people()
     text = sdoc.text  # (rebuilt from the tokens on every access: once, not once per word)
@@ -1373,17 +1380,20 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, owners: _NameOw
             found[k] = short_form(m, owner)  # the NER's guess gives way
     strings = sdoc.vocab.strings  # (a Token object for every word cost a twentieth)
     wanted = {strings.add(key[-1]) for key in owners.owners if len(key) == 1 or key[0] == "the"}
-    wanted |= {strings.add(word) for word in owners.first_names}
+    wanted |= {strings.add(word) for word in owners.called}
     added = []
     for i in (i for i, orth in enumerate(sdoc.to_array("ORTH")) if orth in wanted):
         t = sdoc[i]
         start = offset + t.idx
-        if not t.text[:1].isupper() or t.tag_ not in ("NNP", "NNPS") \
+        person = owners.person_called(t.text, start)
+        # (a sentence's first word is tagged as a common noun at times: "Rees leads ...")
+        tags = ("NNP", "NNPS", "NN", "NNS") if person is not None else ("NNP", "NNPS")
+        if not t.text[:1].isupper() or t.tag_ not in tags \
                 or t.i + 1 >= len(sdoc) or t.dep_ in ("compound", "amod") \
-                or t.ent_type_ == "NORP" or sdoc[t.i + 1].text[:1].isupper():
+                or t.ent_type_ in ("NORP", "DATE") or sdoc[t.i + 1].text[:1].isupper() \
+                or t.lower_ in _CALENDAR_WORDS:
             continue
-        person = owners.person_of_first_name(t.text, start)
-        if person is not None:  # a person called by the first name alone
+        if person is not None:  # a person called by the first name or surname alone
             if not any(m.start < start + len(t) and start < m.end for m in found):
                 added.append(Mention(doc_id, start, start + len(t), t.text, person.cls, "ner",
                                      None, sent_base + sentences.index_at(t.idx),
