@@ -1736,8 +1736,11 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
             same_object = [m for m in near if parallel is not None
                            and parallel.left_edge.idx <= m.start - offset
                            < parallel.right_edge.idx + len(parallel.right_edge)]
-            options = same_object or subjects or (
-                near if len({m.gazetteer_key or m.text for m in near}) == 1 else [])
+            here = [m for m in near if m.sentence == sent]  # (or the only one in its own
+            # sentence: "he would be supervised by X and offered help through its service")
+            options = same_object or subjects or next(
+                (group for group in (near, here)
+                 if len({m.gazetteer_key or m.text for m in group}) == 1), [])
         if not options:
             continue
         a = max(options, key=lambda m: m.start)
