@@ -453,6 +453,8 @@ def typed_by_context(sdoc) -> list[Typed]:
             if not in_headline(a) and (known is None or known.cls in ("Document", "Report")):
                 out.append(Typed(a, b, name, known.cls if known else "Document",
                                  known.name if known else None))
+    for m in _tool_regex().finditer(text):  # "log on to Compass Extra": a system
+        add(m.start("name"), m.end("name"), "Tool")
     # A prison is named with its town: "HMP Leeds" is the prison, not the town. It is a place
     # (a schema:Place, like a building), where organisations work, not an organisation.
     for m in prison_re.finditer(text) if prison_re else ():
@@ -501,6 +503,15 @@ def _class_from_list_head(ent) -> str | None:
             if t.ent_type_ == "" and t.tag_.startswith("NN"):
                 return None
     return None
+
+
+@lru_cache(maxsize=1)
+def _tool_regex() -> re.Pattern:
+    """A name after lexicon.yaml's `tool_openers` ("log on to X")."""
+    openers = load_yaml("lexicon.yaml").get("tool_openers") or []
+    words = "|".join(re.escape(w).replace(r"\ ", r"\s+")
+                     for w in sorted(openers, key=len, reverse=True))
+    return re.compile(rf"\b(?i:{words})\s+(?:the\s+)?(?P<name>{_NAME})")
 
 
 @lru_cache(maxsize=1)
