@@ -385,6 +385,9 @@ def _repair_conjoined_names(doc: Doc) -> None:
 _FRONTED = frozenset({"in", "on", "by", "during", "since", "from", "after", "until", "before"})
 
 
+_NOT_ACTORS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "PERCENT", "MONEY", "QUANTITY"}
+
+
 @Language.component("repair_missing_subjects")
 def repair_missing_subjects(doc: Doc) -> Doc:
     """Give a main verb that the parser left without a subject the subject it has:
@@ -394,7 +397,8 @@ def repair_missing_subjects(doc: Doc) -> Doc:
     - the noun phrase after an opening clause: in "Since 2019, when the NPS took over from
       Wales CRC, the NPS in Wales has worked with ..." it reads "the NPS in Wales" as an
       apposition to "Wales CRC" (and in "In its inspection of the CRC, HMIP found ..." the
-      inspectorate as a conjunct of the CRC)."""
+      inspectorate as a conjunct of the CRC);
+    - a name opening the sentence that the parser read as an adverb."""
     for sent in doc.sents:
         first, root = sent[0], sent.root
         if not root.tag_.startswith("VB") or any(
@@ -405,6 +409,10 @@ def repair_missing_subjects(doc: Doc) -> Doc:
         subject = next((t for t in sent if t.dep_ in ("appos", "conj") and t.tag_.startswith("NN")
                         and t.right_edge.i == verb_start - 1 and t.left_edge.i > sent.start
                         and doc[t.left_edge.i - 1].text == ","), None)
+        if subject is None:  # a name opening the sentence, read as an adverb ("HMPPS
+            # signed deals with ...")
+            subject = next((c for c in root.children if c.i == sent.start and c.dep_ in (
+                "npadvmod", "dep") and c.ent_type_ not in _NOT_ACTORS and c.ent_type_), None)
         if subject is not None:
             subject.head, subject.dep_ = root, "nsubj"
             continue
