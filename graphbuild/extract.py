@@ -450,11 +450,12 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
             continue
         heading = pieces[k - 1][0] if k and len(pieces[k - 1][0].split()) <= HEADING_WORDS else ""
         relational = _relational_list_noun(intro) or _relational_list_noun(heading)
-        if relational is not None:  # "New owners include:" / "- Seetec – Kent, Surrey and
-            out += _relational_bullets(doc, result, nlp, relational, runs,  # Sussex CRC"
-                                       _FIRST_PERSON_WORDS.search(f"{heading} {intro}")
-                                       is not None)
-            continue
+        said = _relational_bullets(doc, result, nlp, relational, runs,  # "New owners
+                                   _FIRST_PERSON_WORDS.search(f"{heading} {intro}")  # include:"
+                                   is not None) if relational is not None else []
+        if said:  # / "- Seetec – Kent, Surrey and Sussex CRC" (else, as in "its members
+            out += said  # were:" / "- Shelter, the housing charity;", the list completes
+            continue  # the line)
         items = []
         for item, item_offset, words in runs:
             first = next(iter(named_between(item_offset + words, item_offset + len(item))),
@@ -464,22 +465,40 @@ def _bulleted_sentences(doc: SourceText, result: DocExtraction, nlp,
                 items.append(first)
         if len(items) < 2:
             continue
-        start = max(intro.rfind(". ", 0, len(intro) - 1) + 2, 0)  # the intro's last sentence
-        text = intro[start:-1].rstrip()
+        stop = intro.rfind(". ", 0, len(intro) - 1)
+        start = stop + 2 if stop >= 0 else 0  # the intro's last sentence
+        line = intro[start:-1].rstrip()
         base = offset + start
+        # the list stands where the line counts what it lists, and the sentence ends there
+        # ("we owned six of the 21 CRCs, working with ...:": the line's own sentence says
+        # the rest); else at the line's end ("its members were:")
+        counted = None if _OPEN_END.search(line) else _COUNTED_PLURAL.search(line)
+        text = line[:counted.start() if counted else len(line)].rstrip()
         mentions = [(i, m.start, m.end, m.cls) for i in range(
             bisect_left(starts, base), bisect_left(starts, base + len(text)))
             for m in [result.mentions[i]]]
-        for j, i in enumerate(items):
+        for j, i in enumerate(items):  # (each name stands in as one plain word: a list of
+            # long names with "&" and "and" in them would not parse as one)
             text += (" and " if j == len(items) - 1 else ", " if j else " ")
-            mentions.append((i, base + len(text), base + len(text) + len(
-                result.mentions[i].text), result.mentions[i].cls))
-            text += result.mentions[i].text
+            word = _STAND_INS[j % len(_STAND_INS)]
+            mentions.append((i, base + len(text), base + len(text) + len(word),
+                             result.mentions[i].cls))
+            text += word
         out += _synthetic_facts(doc, result, nlp, text, base, mentions,
                                 _trim(doc.text, base, offset + len(intro)))
     return out
 
 
+# Plain words that stand in for the names of a bulleted list in the sentence it completes.
+_STAND_INS = ("Alder", "Birch", "Cedar", "Elm", "Fir", "Larch", "Maple", "Oak", "Spruce", "Yew")
+# A number of things a list spells out: "six of the 21 Community Rehabilitation Companies",
+# "five CRCs" (the last word a plural).
+_COUNTED_PLURAL = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\s+"
+    r"(?:of\s+(?:the|its|our|their)\s+(?:\d{1,2}\s+)?)?(?:[\w&-]+\s+){0,4}?[A-Za-z-]+s\b(?![\w'’])")
+# A line that ends wanting its list ("took ownership of:", "its members were:")
+_OPEN_END = re.compile(r"(?i)\b(?:of|to|in|for|with|by|from|among|as|namely|include|includes|"
+                       r"including|are|were|was|is|be)\s*$")
 _BULLET_TAIL = re.compile(r"[\s;,.]*(?:\band)?[\s;,.]*$")
 _DASH = re.compile(r"\s+[–—-]\s+|:\s+")
 _FIRST_PERSON_WORDS = re.compile(r"(?i)\b(?:our|we|us)\b")

@@ -307,6 +307,9 @@ def _verb_patient(v: Token) -> list[Token]:
         # whose members are A and B")
     if not objs and v.dep_ == "conj" and _is_verb(v.head):
         return _verb_patient(v.head)  # "which X owned and Y now runs"
+    if not objs:  # "we owned and managed X": the object the two verbs share
+        objs = [o for c in v.children if c.dep_ == "conj" and _is_verb(c) and c.i > v.i
+                and not _children(c, SUBJECT_DEPS) for o in _children(c, {"dobj"})]
     return [_antecedent(o) for o in objs]
 
 

@@ -240,7 +240,24 @@ def repair_appositions(doc: Doc) -> Doc:
     _repair_person_on_role(doc)
     _repair_relative_after_members(doc)
     _repair_list_after_relative(doc)
+    _repair_shared_object(doc)
     return doc
+
+
+def _repair_shared_object(doc: Doc) -> None:
+    """Two verbs sharing one object ("we owned and managed X"): the parser reads the second
+    verb as an adjective of the object and the object as the first verb's conjunct."""
+    amod = doc.vocab.strings.add("amod")
+    for i in (i for i, dep in enumerate(doc.to_array("DEP")) if dep == amod):
+        second, noun = doc[i], doc[i].head
+        if i < 2 or second.tag_ not in ("VBN", "VBD") or doc[i - 1].lower_ not in ("and", "or"):
+            continue
+        first = doc[i - 2]
+        if not first.tag_.startswith("VB") or noun.head.i != first.i or noun.dep_ != "conj" \
+                or any(c.dep_ == "dobj" for c in first.children):
+            continue
+        second.head, second.dep_ = first, "conj"
+        noun.head, noun.dep_ = second, "dobj"
 
 
 def _repair_list_after_relative(doc: Doc) -> None:
@@ -419,7 +436,8 @@ def repair_missing_subjects(doc: Doc) -> Doc:
         if first.lower_ not in _FRONTED or first.head.i != root.i:
             continue
         name = next((c for c in first.children if c.dep_ == "pobj"), None)
-        year = None if name is None or name.tag_ != "NNP" else next(
+        year = None if name is None or not (name.tag_ == "NNP" or name.ent_type_ and (
+            name.tag_.startswith("NN"))) else next(
             (c for c in name.children if c.tag_ == "CD" and c.i < name.i
              and c.dep_ in ("nummod", "compound")), None)
         if year is None or any(c.i < year.i for c in name.children):
