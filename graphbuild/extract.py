@@ -637,9 +637,11 @@ def _signature_lines(doc: SourceText, result: DocExtraction) -> list[RelationCan
         if role is None:
             continue
         k = bisect_left(starts, role.end())
-        titled = organisation_of_title(role.group())
-        if role["end"] == "":  # a bare title: of the body whose text it is, or one it names
-            target = f"gaz:{titled}" if titled else (TOPIC if role["lead"] else None)
+        titled = organisation_of_title(text[line_end + 1:next_end])
+        if titled and role["lead"]:  # a title that names its body ("HM Chief Inspector of
+            target = f"gaz:{titled}"  # Probation")
+        elif role["end"] == "":  # a bare title: of the body whose text it is
+            target = TOPIC if role["lead"] else None
         elif k < len(starts) and starts[k] == role.end() and is_a(
                 result.mentions[k].cls, "Organisation"):
             target = k
@@ -719,6 +721,14 @@ def _title_organisation(mentions: list[Mention], title_end: int) -> Mention | No
         "gazetteer", "ner") and is_a(m.cls, "Organisation")), None)
 
 
+def _voice_title_end(text: str) -> int:
+    """Where the title line ends, as far as it may name whose voice the text is: nowhere for
+    "An inspection of X" (X is what the report is about)."""
+    end = text.find("\n")
+    end = end if end >= 0 else len(text)
+    return 0 if _DOCUMENT_OPENING.match(text[:end]) else end
+
+
 def _type_first_person(result: DocExtraction, base_index: int, found: list[Mention],
                        title_end: int, described: Mention | None) -> None:
     """Give 'we'/'our' the class of the organisation they will resolve to when it is already
@@ -796,6 +806,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     salience = _Salience()
     described: Mention | None = None  # the organisation the text opens by describing
     name_owners = _NameOwners()
+    voice_title_end = _voice_title_end(doc.text)
     pieces = list(chunks(doc.clean, max_chunk_chars))
     bulleted = _bulleted_names(pieces, nlp, doc.doc_id)
     people = byline_names(doc.clean)
@@ -842,7 +853,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         quoting, quote_open = None, False  # who speaks in an open quotation of this paragraph
         if described is None and sent_base < DESCRIBING_SENTENCES:
             described = _described_organisation(sentences, offset, found)
-        _type_first_person(result, base_index, found, doc.text.find("\n"), described)
+        _type_first_person(result, base_index, found, voice_title_end, described)
         line_date = timeline_date(text)  # "2019: ..." opening a timeline's line
         turn = _speaker_turn(text, offset, found, base_index)  # "Name (Party): ..." speaks
         found_starts = [m.start for m in found]  # sorted
@@ -929,11 +940,8 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     publisher = next((_named(result, c.object) for c in front
                       if c.predicate == "publishedBy"), None)
     issuer = _release_issuer(doc, result)  # a press release speaks for its issuer
-    title_end = doc.text.find("\n")
-    titled = title_end >= 0
-    title_end = title_end if titled else len(doc.text)
-    if _DOCUMENT_OPENING.match(doc.text[:title_end]):
-        title_end = 0  # "An inspection of X": X is what the report is about, not its voice
+    titled = "\n" in doc.text
+    title_end = _voice_title_end(doc.text)
     # the text speaks as "we", for an organisation its title names or it opens by describing
     # (not one a blog merely talks about most, nor the first one an untitled text names)
     own_voice = any(m.source == "unresolved" and m.text.lower() in _FIRST_PERSON
@@ -955,7 +963,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
 FRONT_MATTER_LINES = 6  # lines at the top of a report that name it and who wrote it
 FRONT_MATTER_LINE_CHARS = 300
 BYLINE_WORDS = 16  # a longer line, or one ending in a full stop, is a sentence, not a byline
-_BYLINE = re.compile(r"(?i)(?:^|[—–:]\s*)(?:(?:a|an|the)\s+)?(?:joint\s+)?(?:(?:report|inspection|"
+_BYLINE = re.compile(r"(?i)(?:^|[—–:]\s*)(?:(?:a|an|the)\s+)?(?:joint\s+|thematic\s+)?(?:(?:report|inspection|"
                      r"review|study|paper|evaluation|audit)\s+by|(?:published|produced|issued|"
                      r"presented)\s+by)\s")
 _REPORT_MARKER = re.compile(r"(?i)^\s*(?:(?:executive\s+)?summary(?:\s*\(extract\))?|conclusions and "
@@ -978,6 +986,8 @@ def _release_issuer(doc: SourceText, result: DocExtraction) -> Mention | None:
     return None
 
 
+_SUMMARY_OPENING = re.compile(r"(?i)^\s*(?:executive\s+)?summary(?:\s+of\s+(?:the\s+)?"
+                              r"(?:findings|report|inspection))?\s*[.:—–-]\s*")
 _LINE_FILLER = re.compile(r"(?i)^[\s,;:()—–-]*(?:\d{1,2}\s+)?(?:january|february|march|april|may|june|"
                           r"july|august|september|october|november|december)?\s*(?:\d{4})?[\s.,;:()—–-]*$")
 
@@ -1013,7 +1023,7 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
 
     def organisation_line(a: int, b: int) -> list[int]:
         orgs = [i for i in names_in(a, b) if is_a(result.mentions[i].cls, "Organisation")]
-        rest = text[a:b]
+        rest = _SUMMARY_OPENING.sub("", text[a:b], count=1)  # ("Summary of findings. X")
         for i in orgs:
             rest = rest.replace(result.mentions[i].text, " ")
         return orgs if orgs and _LINE_FILLER.match(rest) else []
