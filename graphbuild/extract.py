@@ -986,6 +986,7 @@ def _release_issuer(doc: SourceText, result: DocExtraction) -> Mention | None:
     return None
 
 
+_CHAIR_BRACKET = re.compile(r"\(\s*(?:Chair|Chairman|Chairwoman|Chairperson)\s*:\s*[^()\n]{2,60}\)")
 _SUMMARY_OPENING = re.compile(r"(?i)^\s*(?:executive\s+)?summary(?:\s+of\s+(?:the\s+)?"
                               r"(?:findings|report|inspection))?\s*[.:—–-]\s*")
 _LINE_FILLER = re.compile(r"(?i)^[\s,;:()—–-]*(?:\d{1,2}\s+)?(?:january|february|march|april|may|june|"
@@ -1024,6 +1025,7 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
     def organisation_line(a: int, b: int) -> list[int]:
         orgs = [i for i in names_in(a, b) if is_a(result.mentions[i].cls, "Organisation")]
         rest = _SUMMARY_OPENING.sub("", text[a:b], count=1)  # ("Summary of findings. X")
+        rest = _CHAIR_BRACKET.sub(" ", rest)  # ("Justice Committee (Chair: Bob Neill MP)")
         for i in orgs:
             rest = rest.replace(result.mentions[i].text, " ")
         return orgs if orgs and _LINE_FILLER.match(rest) else []
@@ -1059,8 +1061,10 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
     if report is None:
         a, b = title
         # "Title — Executive summary", "Title: Fifth Report of Session 2021–22 (extract)"
-        name = re.split(r"\s+[—–]\s+|[:,]\s+(?=(?:\w+\s+)?Report of Session)",
-                        re.sub(r"\s*\(extract\)\s*$", "", text[a:b].strip()))[0]
+        line = re.sub(r"\s*\(extract\)\s*$", "", text[a:b].strip())
+        name = re.split(r"\s+[—–]\s+|[:,]\s+(?=(?:\w+\s+)?Report of Session)", line)[0]
+        if len(name.split()) < 3:  # ("Transforming Rehabilitation: Ninth Report of Session
+            name = line  # 2017–19" is the report's name in full)
         if len(name.split()) < 3 or name.endswith(".") or _RELEASE_LINE.match(name):
             return []
         a += len(text[a:b]) - len(text[a:b].lstrip())
@@ -1079,10 +1083,16 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
         for part, whole in above.items():
             out.append(RelationCandidate(doc.doc_id, part, "partOf", whole, start, end,
                                          "front-matter", 0.7))
+        chair = _CHAIR_BRACKET.search(text, a, b)
         for i in names_in(a, b):
             if i in above.values():
                 continue  # the publisher is the committee, not the House
             cls = result.mentions[i].cls
+            if chair and chair.start() <= result.mentions[i].start < chair.end():
+                line_orgs = [j for j in organisation_line(a, b) if j not in above.values()]
+                out += [RelationCandidate(doc.doc_id, i, "leads", j, start, end,
+                                          "front-matter", 0.7) for j in line_orgs[:1]]
+                continue  # the body's chair, not the report's author
             link = "authoredBy" if is_a(cls, "Person") else (
                 ("about" if audited_after is not None and a > audited_after
                  and (a, b) not in bylines else "publishedBy")

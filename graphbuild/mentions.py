@@ -134,6 +134,10 @@ _NEXT_OK = (r"(?=\s*(?:[,.;:)!?]|$|\s*\(|\s+(?:that|which|who|based|in|of|for|wi
             r"commissioned|delivered|offered|provided|designed|launched|aimed)\b))")
 
 
+# Verbs a report's title stands before ("whose report X: Progress review found that ...").
+_REPORTING_VERBS = (r"(?:found|finds|said|says|concluded|concludes|showed|shows|argued|argues|"
+                    r"recommended|recommends|reported|reports|warned|warns|was|is|has|had|set|"
+                    r"sets|examined|examines|looked|looks|called|calls|described|describes)")
 _TITLE_WORDS = r"(?:of|for|the|and|in|on|to|a|an|with|at|by|from|into|after|under|[a-z][\w'’-]*)"
 _TITLE_LINKS = {"of", "for", "and", "the", "in", "on", "to", "a", "an", "&", ":", ",", "-", "–", "'s", "’s"}
 
@@ -214,7 +218,8 @@ def _context_rules():
                           rf"(?::\s*|\s+){_CAP})*\??){year}"
                           # "whose report Intensive Supervision Courts: Getting It Right,"
                           + rf"|(?i:\b(?:{nouns}))\s+(?P<colon>{_CAP}(?:\s+(?:{_CAP}|{_LINK}|from|in|on|to|into|with|at))*:"
-                          rf"\s+{_CAP}(?:\s+(?:{_CAP}|{_LINK}|[a-z][\w'’-]*))*?)(?=[,.;]|\s+\()"
+                          rf"\s+{_CAP}(?:\s+(?:{_CAP}|{_LINK}|[a-z][\w'’-]*))*?)(?=[,.;]|\s+\(|"
+                          rf"\s+{_REPORTING_VERBS}\b)"
                           # "The report, An Inspection of Through the Gate ..., is published"
                           + rf"|(?i:\b(?:{nouns})s?)\b[^.;:\n,]{{0,100}},\s+(?P<appos>[A-Z][\w'’-]*"
                           rf"(?:(?::\s+|\s+[–-]\s+|\s+|,\s+(?=[A-Z]))(?:[A-Z0-9][\w'’-]*|{_TITLE_WORDS})){{3,25}})"

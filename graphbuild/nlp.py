@@ -241,7 +241,26 @@ def repair_appositions(doc: Doc) -> Doc:
     _repair_relative_after_members(doc)
     _repair_list_after_relative(doc)
     _repair_shared_object(doc)
+    _repair_named_report(doc)
     return doc
+
+
+def _repair_named_report(doc: Doc) -> None:
+    """A report's title right after its noun is its apposition: in "whose report X found
+    that ..." the parser makes the title the subject and the report an object."""
+    nouns = {doc.vocab.strings.add(w) for w in word_set("frames.yaml", "report_nouns")}
+    for i in (i for i, w in enumerate(doc.to_array("LOWER")) if w in nouns):
+        report = doc[i]
+        if i + 1 >= len(doc) or report.dep_ != "dobj":
+            continue
+        title, verb = doc[i + 1], report.head
+        while title.dep_ == "compound" and title.head.i > title.i and (
+                title.head.head.i == verb.i or title.head.dep_ == "compound"):
+            title = title.head
+        if title.head.i != verb.i or title.dep_ != "nsubj" or not title.tag_.startswith("NNP"):
+            continue
+        report.dep_ = "nsubj"
+        title.head, title.dep_ = report, "appos"
 
 
 def _repair_shared_object(doc: Doc) -> None:
