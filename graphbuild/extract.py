@@ -500,9 +500,39 @@ _COUNTED_PLURAL = re.compile(
 _OPEN_END = re.compile(r"(?i)\b(?:of|to|in|for|with|by|from|among|as|namely|include|includes|"
                        r"including|are|were|was|is|be)\s*$")
 _BULLET_TAIL = re.compile(r"[\s;,.]*(?:\band)?[\s;,.]*$")
-_DASH = re.compile(r"\s+[–—-]\s+|:\s+")
+_DASH = re.compile(r"\s+[–—|-]\s+|:\s+")
 _FIRST_PERSON_WORDS = re.compile(r"(?i)\b(?:our|we|us)\b")
 HEADING_WORDS = 6  # a line this short before a list's line is its heading ("Our funders")
+
+
+def _table_facts(doc: SourceText, result: DocExtraction, nlp,
+                 pieces: list[tuple[str, int]]) -> list[RelationCandidate]:
+    """A table set out in text, its cells split by "|", under a heading that says how its
+    rows' first cells relate ("Our funders 2019–20" / "Funder | What they fund | Amount" /
+    "The Tudor Trust | our mentoring work | £60,000"): each row is read as a list's bullet."""
+    out = []
+    k = 0
+    while k < len(pieces):
+        if _TABLE_ROW.search(pieces[k][0]) is None:
+            k += 1
+            continue
+        end = k
+        while end < len(pieces) and _TABLE_ROW.search(pieces[end][0]):
+            end += 1
+        heading = pieces[k - 1][0] if k and len(pieces[k - 1][0].split()) <= HEADING_WORDS else ""
+        header = pieces[k][0]
+        noun = _relational_list_noun(f"{heading} {header}s")  # ("Funder | ...": funders)
+        if noun is not None and end - k >= 2:
+            runs = [(row[:m.start()] if (m := _TABLE_CELL.search(row, _TABLE_ROW.search(
+                row).end())) else row, offset, 0) for row, offset in pieces[k + 1:end]]
+            out += _relational_bullets(doc, result, nlp, noun, runs,
+                                       _FIRST_PERSON_WORDS.search(heading) is not None)
+        k = end
+    return out
+
+
+_TABLE_ROW = re.compile(r"\S\s+\|\s+\S")
+_TABLE_CELL = re.compile(r"\s+\|\s+")
 
 
 def _relational_list_noun(intro: str) -> str | None:
@@ -839,7 +869,9 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         for m in named:  # ("the Peer Advisor programme ... the programme")
             salience.add(m, len(result.mentions))
         found += named
-        found += _acronym_definitions(text, offset, found)
+        acronyms = _acronym_definitions(text, offset, found)
+        name_owners.add(acronyms)  # ("Pact" said again in a later paragraph)
+        found += acronyms
         found.sort(key=lambda m: m.start)
         base_index = len(result.mentions)
         result.mentions.extend(found)
@@ -932,6 +964,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         sent_base += len(sentences.spans)
     result.candidates += _bulleted_sentences(doc, result, nlp, pieces)
     result.candidates += _labelled_lines(doc, result, nlp, pieces)
+    result.candidates += _table_facts(doc, result, nlp, pieces)
     result.candidates += _signature_lines(doc, result)
     result.candidates += _damning_reports(doc, result)
     front = _front_matter_facts(doc, result, salience)
@@ -967,7 +1000,8 @@ _BYLINE = re.compile(r"(?i)(?:^|[—–:]\s*)(?:(?:a|an|the)\s+)?(?:joint\s+|the
                      r"review|study|paper|evaluation|audit)\s+by|(?:published|produced|issued|"
                      r"presented)\s+by)\s")
 _REPORT_MARKER = re.compile(r"(?i)^\s*(?:(?:executive\s+)?summary(?:\s*\(extract\))?|conclusions and "
-                            r"recommendations|.*\breport of session\b.*|.*\bsession \d{4}.*)\s*$")
+                            r"recommendations|.*\breport of session\b.*|.*\bsession \d{4}.*|"
+                            r".*\b(?:annual|impact)\s+(?:review|report)\b.*)\s*$")
 _DOCUMENT_OPENING = re.compile(r"(?i)^\s*(?:(?:a|an|the)\s+)?(?:joint\s+|thematic\s+)?(?:inspection|"
                                r"review|report|evaluation|audit|study)\s+(?:of|on|into)\s")
 _RELEASE_LINE = re.compile(r"(?i)^\s*(?:news|press|media)\s+release\b")
@@ -1026,6 +1060,7 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
         orgs = [i for i in names_in(a, b) if is_a(result.mentions[i].cls, "Organisation")]
         rest = _SUMMARY_OPENING.sub("", text[a:b], count=1)  # ("Summary of findings. X")
         rest = _CHAIR_BRACKET.sub(" ", rest)  # ("Justice Committee (Chair: Bob Neill MP)")
+        rest = _DEFINED.sub(" ", rest)  # ("Prison Advice and Care Trust (Pact)")
         for i in orgs:
             rest = rest.replace(result.mentions[i].text, " ")
         return orgs if orgs and _LINE_FILLER.match(rest) else []
@@ -1324,10 +1359,11 @@ class _NameOwners:
         self.first: dict[tuple[str, ...], Mention] = {}
         self.person_names: set[tuple[str, ...]] = set()
         self.called: dict[str, list[Mention]] = {}  # a first name or surname → its people
+        self.acronyms: set[tuple[str, ...]] = set()  # the ones the text defined
 
     def add(self, found: list[Mention]) -> None:
         for m in found:
-            if m.source not in ("gazetteer", "ner"):
+            if m.source not in ("gazetteer", "ner", "acronym"):
                 continue
             words = tuple(m.text.split())
             if is_a(m.cls, "Person"):
@@ -1341,8 +1377,10 @@ class _NameOwners:
                 continue
             if not is_a(m.cls, "Organisation") or not words[-1].isalpha():
                 continue
-            if len(words) == 1:  # a one-word name the context typed, said again ("Eve's")
-                keys = [words] if m.source == "ner" and words[0][0].isupper() else []
+            if len(words) == 1:  # a one-word name the context typed (or an acronym it
+                # defined), said again ("Eve's", "Pact supported")
+                keys = [words] if m.source in ("ner", "acronym") and words[0][0].isupper() \
+                    else []
             else:  # (and the last word of its known name: "the CRC" of "Durham Tees Valley
                 # Community Rehabilitation Company", "Durham Tees Valley CRC")
                 keys = [("the", w.split()[-1]) for w in {m.text, m.gazetteer_key or m.text}
@@ -1353,6 +1391,8 @@ class _NameOwners:
             for key in keys:
                 self.owners.setdefault(key, set()).add(m.gazetteer_key or m.text)
                 self.first.setdefault(key, m)
+            if m.source == "acronym":
+                self.acronyms.add(words)
 
     def person_called(self, word: str, start: int) -> Mention | None:
         """The one person named in full before `start` whose first name or surname this is
@@ -1425,8 +1465,10 @@ def _short_forms(sdoc, offset: int, doc_id: str, sent_base: int, owners: _NameOw
         t = sdoc[i]
         start = offset + t.idx
         person = owners.person_called(t.text, start)
-        # (a sentence's first word is tagged as a common noun at times: "Rees leads ...")
-        tags = ("NNP", "NNPS", "NN", "NNS") if person is not None else ("NNP", "NNPS")
+        # (a sentence's first word is tagged as a common noun at times: "Rees leads ...",
+        # "Pact delivers ...")
+        tags = ("NNP", "NNPS", "NN", "NNS") if person is not None or (
+            t.text,) in owners.acronyms else ("NNP", "NNPS")
         if not t.text[:1].isupper() or t.tag_ not in tags \
                 or t.i + 1 >= len(sdoc) or t.dep_ in ("compound", "amod") \
                 or t.ent_type_ in ("NORP", "DATE") or sdoc[t.i + 1].text[:1].isupper() \
@@ -1776,10 +1818,12 @@ def _inner_pronoun_mentions(sdoc, offset, doc_id, sent_base, before: list[Mentio
                            and parallel.left_edge.idx <= m.start - offset
                            < parallel.right_edge.idx + len(parallel.right_edge)]
             here = [m for m in near if m.sentence == sent]  # (or the only one in its own
-            # sentence: "he would be supervised by X and offered help through its service")
-            options = same_object or subjects or next(
+            # sentence: "he would be supervised by X and offered help through its service";
+            # never the subject of its own clause: "X, which has funded it")
+            options = same_object or subjects or [m for m in next(
                 (group for group in (near, here)
                  if len({m.gazetteer_key or m.text for m in group}) == 1), [])
+                if not _same_clause_subject(sdoc, t, m.start - offset, m.end - offset)]
         if not options:
             continue
         a = max(options, key=lambda m: m.start)
@@ -1960,11 +2004,14 @@ def _same_clause_subject(sdoc, pronoun, start: int, end: int) -> bool:
     else:
         clause = next((a for a in pronoun.ancestors if a.tag_.startswith("VB")), None)
     span = sdoc.char_span(start, end, alignment_mode="expand")
-    verbs = set()
+    verbs, antecedents = set(), set()
     while clause is not None:  # "X bought A and renamed it": the shared subject too
         verbs.add(clause.i)
+        if clause.dep_ == "relcl" and any(c.dep_ in _SUBJECT_DEPS and c.lower_ in (
+                "which", "who", "that") for c in clause.children):
+            antecedents.add(clause.head.i)  # "X, which has funded it": X funds it
         clause = clause.head if clause.dep_ == "conj" and clause.head.i != clause.i else None
-    return span is not None and span.root.head.i in verbs
+    return span is not None and (span.root.head.i in verbs or span.root.i in antecedents)
 
 
 def _is_subject(sdoc, start: int, end: int, relative: bool = True) -> bool:
