@@ -1330,8 +1330,9 @@ _DEFINED = re.compile(r"\s*\(([A-Z][A-Za-z0-9&]{1,9})\)")
 def _acronym_definitions(text: str, offset: int, found: list[Mention]) -> list[Mention]:
     """'New Direction Activity Requirement (NDAR)': the acronym becomes another name."""
     out = []
-    for m in found:
-        if m.source == "anaphor" or " " not in m.text:
+    for m in found:  # (a description's bracket abbreviates its noun: "the Community
+        # Rehabilitation Company (CRC) for Durham")
+        if m.source in ("anaphor", "unresolved") or " " not in m.text:
             continue
         hit = _DEFINED.match(text, m.end - offset)
         if not hit or hit[1] in m.text:
