@@ -281,9 +281,10 @@ def _cut_at_other_names(sdoc, start: int, end: int, keep_first: bool) -> tuple[i
     # "Ormiston Children and Families Trust": a person the NER saw is a piece of the name,
     # where a known name is not (but "Rob Owen and the Nelson Trust" is two)
     pieces = {e.end_char for e in sdoc.ents if e.label_ == "PERSON" and start <= e.start_char}
+    places = ("GPE", "LOC", RULER_LABEL_PREFIX + "Place")
     for ent in sdoc.ents:
-        if start < ent.start_char < end:
-            gap = text[:ent.start_char].rstrip()
+        if start < ent.start_char < end and ent.label_ not in places:  # ("Sodexo UK &
+            gap = text[:ent.start_char].rstrip()  # Ireland" is one name)
             for joiner in (" and", " &", " the", " of", " for"):
                 if joiner in (" and", " &") and len(gap) - len(joiner) in pieces and not (
                         ent.label_.startswith(RULER_LABEL_PREFIX)):
@@ -291,7 +292,7 @@ def _cut_at_other_names(sdoc, start: int, end: int, keep_first: bool) -> tuple[i
                 if gap.endswith(joiner) and gap[:-len(joiner)].rstrip() and start < len(gap) - len(joiner):
                     cut = len(gap) - len(joiner)
                     return (start, cut) if keep_first else (ent.start_char, end)
-        if start <= ent.end_char < end and ent.start_char >= start:
+        if start <= ent.end_char < end and ent.start_char >= start and ent.label_ not in places:
             rest = text[ent.end_char:end]
             if ent.label_ == "PERSON" and not re.match(r"\s+(?:and|&)\s+the\s", rest):
                 continue
