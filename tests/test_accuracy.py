@@ -25,8 +25,9 @@ def _score(shared_dir: Path, graph: Path, gold: Path, corpus: Path) -> dict:
 
 
 # Relations F1 on the seeds: 0.722 at the start of the second session on issue 12, 0.750 at
-# its end (2026-11-30), 0.762 at the end of the fifth; the floor keeps the gain.
-SEED_RELATIONS_F1 = 0.75
+# its end (2026-11-30), 0.762 at the end of the fifth, 0.802 in the sixth (2026-12-01): the
+# floor is now issue 12's target.
+SEED_RELATIONS_F1 = 0.80
 
 
 def test_sample_graph_meets_accuracy_targets(sample_graph_path, shared_dir):
@@ -41,10 +42,10 @@ def test_sample_graph_meets_accuracy_targets(sample_graph_path, shared_dir):
 # The second development set (issue 12): its targets, entities F1 >= 0.90 and relations
 # F1 >= 0.65 with relation precision >= 0.85, met on 2026-11-30 (entities F1 0.991,
 # relations F1 0.659, precision 0.919, no duplicate); relations F1 0.765 at the end of the
-# second session, 0.844 in the third, 0.863 in the fourth and 0.867 in the fifth, so the
-# floor is raised to keep the gains.
+# second session, 0.844 in the third, 0.863 in the fourth, 0.867 in the fifth and 0.890 in
+# the sixth, so the floor is raised to keep the gains.
 DEV2_ENTITIES_F1 = 0.95
-DEV2_RELATIONS_F1 = 0.85
+DEV2_RELATIONS_F1 = 0.87
 DEV2_RELATIONS_PRECISION = 0.85
 DEV2_DUPLICATES = 0
 
