@@ -837,6 +837,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     described: Mention | None = None  # the organisation the text opens by describing
     name_owners = _NameOwners()
     voice_title_end = _voice_title_end(doc.text)
+    announced: int | None = None  # the person a paragraph ending "X said:" announces
     pieces = list(chunks(doc.clean, max_chunk_chars))
     bulleted = _bulleted_names(pieces, nlp, doc.doc_id)
     people = byline_names(doc.clean)
@@ -888,7 +889,10 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         _type_first_person(result, base_index, found, voice_title_end, described)
         line_date = timeline_date(text)  # "2019: ..." opening a timeline's line
         turn = _speaker_turn(text, offset, found, base_index)  # "Name (Party): ..." speaks
+        if turn is None and announced is not None and _QUOTE_MARK.match(text.lstrip()):
+            turn = (announced, offset - 1)  # "X said:" / "“...”": the quotation is X's
         found_starts = [m.start for m in found]  # sorted
+        announced = None
         for i, sent in enumerate(sentences.spans):
             s_start, s_end = offset + sent.start_char, offset + sent.end_char
             first = bisect_left(found_starts, s_start)
@@ -961,6 +965,16 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                     result.candidates.append(RelationCandidate(
                         doc.doc_id, s, predicate, o, ev_start, ev_end, rule, conf,
                         when.valid_from, when.valid_until, when.start, when.end))
+        if text.rstrip().endswith(":") and sentences.spans:  # "X said:", the quotation next
+            last = sentences.spans[-1]
+            named = [(base_index + j, m.start, m.end, m.cls) for j, m in enumerate(found)
+                     if offset + last.start_char <= m.start]
+            persons = [n[0] for n in named if is_a(n[3], "Person")]
+            said_by = speaker(last, offset, named)  # (or the one person its line names:
+            if not isinstance(said_by, int) and len(persons) == 1:  # "Chief Inspector of
+                said_by = persons[0]  # Probation Justin Russell said:")
+            announced = said_by if isinstance(said_by, int) and is_a(
+                result.mentions[said_by].cls, "Person") else None
         sent_base += len(sentences.spans)
     result.candidates += _bulleted_sentences(doc, result, nlp, pieces)
     result.candidates += _labelled_lines(doc, result, nlp, pieces)
