@@ -1034,6 +1034,7 @@ def _release_issuer(doc: SourceText, result: DocExtraction) -> Mention | None:
     return None
 
 
+_CHAIR_LINE = re.compile(r"\s*(?:Chair|Chairman|Chairwoman|Chairperson)\s*:\s*")
 _CHAIR_BRACKET = re.compile(r"\(\s*(?:Chair|Chairman|Chairwoman|Chairperson)\s*:\s*[^()\n]{2,60}\)")
 _SUMMARY_OPENING = re.compile(r"(?i)^\s*(?:executive\s+)?summary(?:\s+of\s+(?:the\s+)?"
                               r"(?:findings|report|inspection))?\s*[.:—–-]\s*")
@@ -1153,6 +1154,13 @@ def _front_matter_facts(doc: SourceText, result: DocExtraction,
         if titled and not names_in(a, b):  # General": the National Audit Office
             out.append(RelationCandidate(doc.doc_id, report, "publishedBy", f"gaz:{titled}",
                                          start, end, "front-matter", 0.7))
+    publishers = [i for a, b in org_lines for i in organisation_line(a, b)
+                  if i not in parents(organisation_line(a, b)).values()]  # (not the House)
+    for a, b in rest:  # "Chair: Bob Neill MP" under the committee's name
+        if _CHAIR_LINE.match(text, a, b) and publishers:
+            out += [RelationCandidate(doc.doc_id, i, "leads", publishers[0],
+                                      *_trim(doc.text, a, b), "front-matter", 0.7)
+                    for i in names_in(a, b) if is_a(result.mentions[i].cls, "Person")]
     return out
 
 
