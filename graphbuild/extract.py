@@ -531,6 +531,46 @@ def _table_facts(doc: SourceText, result: DocExtraction, nlp,
     return out
 
 
+def _service_bullets(doc: SourceText, result: DocExtraction,
+                     pieces: list[tuple[str, int]]) -> list[RelationCandidate]:
+    """Bullets under a heading such as "What we do" that open with a programme's name and a
+    colon or dash: the organisation whose page it is delivers it (a title-cased label no
+    rule named is taken for a programme's name: "- Peer Advisor Programme: ...")."""
+    headings = word_set("lexicon.yaml", "service_headings")
+    named_at = {m.start: i for i, m in enumerate(result.mentions)}  # (not in order any more)
+    out = []
+    for k, (line, _) in enumerate(pieces[:-1]):
+        if " ".join(line.lower().strip(" :").split()) not in headings:
+            continue
+        for item, item_offset in pieces[k + 1:]:
+            bullet = _BULLET.match(item)
+            if not bullet:
+                break
+            first = item_offset + bullet.end()
+            at = named_at.get(first)
+            if at is not None:
+                m = result.mentions[at]
+            else:
+                label = _PROGRAMME_LABEL.match(doc.text, first, item_offset + len(item))
+                if label is None:
+                    continue
+                m = Mention(doc.doc_id, first, label.end(1), label[1], "Intervention", "ner",
+                            None, max((x.sentence for x in result.mentions if x.start < first),
+                                      default=0))
+                at = len(result.mentions)
+                result.mentions.append(m)
+            if is_a(m.cls, "Intervention") and _LABEL.match(doc.text, m.end):
+                out.append(RelationCandidate(doc.doc_id, AUTHOR, "delivers", at,
+                                             *_trim(doc.text, item_offset, item_offset + len(item)),
+                                             "list:ours", 0.6))
+    return out
+
+
+# A bullet's title-cased label before its colon or dash ("Peer Advisor Programme: ...").
+_PROGRAMME_LABEL = re.compile(r"((?:[A-Z][\w'’+-]*)(?:\s+(?:[A-Z][\w'’+-]*|of|for|and|the)){1,5})"
+                              r"(?=\s*(?:[-–—:]\s))")
+
+
 _TABLE_ROW = re.compile(r"\S\s+\|\s+\S")
 _TABLE_CELL = re.compile(r"\s+\|\s+")
 
@@ -983,6 +1023,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     result.candidates += _damning_reports(doc, result)
     front = _front_matter_facts(doc, result, salience)
     result.candidates += front
+    result.candidates += _service_bullets(doc, result, pieces)  # (adds mentions at the end)
     # a report's publisher, as its front matter names it, speaks as "we"
     publisher = next((_named(result, c.object) for c in front
                       if c.predicate == "publishedBy"), None)
