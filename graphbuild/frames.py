@@ -177,7 +177,12 @@ def _antecedent(t: Token) -> Token:
     if t.lower_ in RELATIVE_PRONOUNS:
         clause = next((a for a in t.ancestors if a.dep_ == "relcl"), None)
         if clause is not None:
-            return clause.head
+            head = clause.head  # ("the view of A and B, whose reports found": A and B's)
+            named = [p for c in head.children if c.dep_ == "prep" and c.lower_ == "of"
+                     for p in c.children if p.dep_ == "pobj" and p.tag_.startswith("NNP")
+                     and p.i < clause.i]
+            return named[0] if named and not head.tag_.startswith("NNP") and (
+                t.lower_ == "whose") else head
     return t
 
 

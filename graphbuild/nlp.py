@@ -242,7 +242,31 @@ def repair_appositions(doc: Doc) -> Doc:
     _repair_list_after_relative(doc)
     _repair_shared_object(doc)
     _repair_named_report(doc)
+    _repair_whose_clause(doc)
     return doc
+
+
+def _repair_whose_clause(doc: Doc) -> None:
+    """A clause opened by ", whose ..." is a relative clause on the name before the comma: the
+    parser at times makes it a conjunct of the main verb ("We share the view of A and B,
+    whose reports found ...")."""
+    whose = doc.vocab.strings.add("whose")
+    for i in (i for i, w in enumerate(doc.to_array("LOWER")) if w == whose):
+        if i < 2 or doc[i - 1].text != ",":
+            continue
+        verb = doc[i].head.head
+        if doc[i].head.dep_ not in ("nsubj", "nsubjpass") or verb.dep_ in ("relcl", "ROOT") \
+                or not verb.tag_.startswith("VB"):
+            continue
+        name = doc[i - 2]  # up to the head of the names' phrase ("HM Inspectorate of
+        while True:  # Probation and HM Inspectorate of Prisons")
+            up = name.head.head if name.dep_ == "pobj" else name.head
+            if name.dep_ not in ("compound", "pobj", "conj") or up.i == name.i \
+                    or not up.tag_.startswith("NNP"):
+                break
+            name = up
+        if name.tag_.startswith("NNP") and verb not in name.ancestors and name.i < verb.i:
+            verb.head, verb.dep_ = name, "relcl"
 
 
 def _repair_named_report(doc: Doc) -> None:
