@@ -228,6 +228,10 @@ def _context_rules():
                           + rf"|(?P<before>{_NAME}),\s+(?i:(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}?"
                           rf"(?:{nouns}))\s+(?=(?:published|written|produced|commissioned|released|"
                           rf"issued|by|from)\b)"
+                          # "its report Change & Challenge found that ...": capitalised words
+                          # right after the noun, up to the sentence's verb
+                          + rf"|(?i:\b(?:{nouns}))\s+(?P<plain>{_CAP}(?:\s+(?:{_LINK}\s+)*{_CAP})+)"
+                          rf"(?=,|\s+{_REPORTING_VERBS}\b|\s+(?:which|that)\b)"
                           ) if nouns else None
     return (heads, before, after, suffixes, suffix_re, tags, hansard, area_heads, area_re,
             prison_re, title_re)
@@ -416,8 +420,8 @@ def typed_by_context(sdoc) -> list[Typed]:
     # '"Mending the System", a briefing by ...'; or dated, as works are cited: "'Criminal
     # justice identities' (2016)", "Burke and Collett's Delivering Rehabilitation (2015)".
     for m in title_re.finditer(text) if title_re else ():
-        group = next(g for g in ("name", "after", "dated", "owned", "colon", "appos", "before")
-                     if m[g])
+        group = next(g for g in ("name", "after", "dated", "owned", "colon", "appos", "before",
+                                 "plain") if m[g])
         name = m[group].strip().rstrip(".,;:")
         if group == "appos" and not _title_cased(name):
             continue
