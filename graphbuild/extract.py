@@ -2103,6 +2103,7 @@ def _is_subject(sdoc, start: int, end: int, relative: bool = True) -> bool:
 
 
 def _in_relative_clause(sdoc, start: int, end: int) -> bool:
+    """Whether the name at these chunk offsets stands inside a relative clause."""
     span = sdoc.char_span(start, end, alignment_mode="expand")
     return span is not None and any(a.dep_ == "relcl" for a in span.root.ancestors)
 
