@@ -134,6 +134,7 @@ _NEXT_OK = (r"(?=\s*(?:[,.;:)!?]|$|\s*\(|\s+(?:that|which|who|based|in|of|for|wi
             r"commissioned|delivered|offered|provided|designed|launched|aimed)\b))")
 
 
+_MADE_BY = r"(?:published|written|produced|commissioned|released|issued|by|from)\b"
 # Verbs a report's title stands before ("whose report X: Progress review found that ...").
 _REPORTING_VERBS = (r"(?:found|finds|said|says|concluded|concludes|showed|shows|argued|argues|"
                     r"recommended|recommends|reported|reports|warned|warns|was|is|has|had|set|"
@@ -225,9 +226,10 @@ def _context_rules():
                           rf"(?:(?::\s+|\s+[–-]\s+|\s+|,\s+(?=[A-Z]))(?:[A-Z0-9][\w'’-]*|{_TITLE_WORDS})){{3,25}})"
                           rf"(?:\s+\([^()\n]{{1,30}}\))?,\s+(?=[a-z])"
                           # "Change & Challenge, the report published by Clinks"
-                          + rf"|(?P<before>{_NAME}),\s+(?i:(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}?"
-                          rf"(?:{nouns}))\s+(?=(?:published|written|produced|commissioned|released|"
-                          rf"issued|by|from)\b)"
+                          # (or "Change & Challenge, Clinks's survey of ...")
+                          + rf"|(?P<before>{_NAME}),\s+(?:(?i:the|a|an)\s+(?i:(?:[\w-]+\s+){{0,3}}?"
+                          rf"(?:{nouns}))\s+(?={_MADE_BY})|{_NAME}(?<=['’]s)\s+(?i:(?:[\w-]+\s+)"
+                          rf"{{0,3}}?(?:{nouns}))\s+(?=(?:{_MADE_BY}|of|on|into)\b))"
                           # "its report Change & Challenge found that ...": capitalised words
                           # right after the noun, up to the sentence's verb
                           + rf"|(?i:\b(?:{nouns}))\s+(?P<plain>{_CAP}(?:\s+(?:{_LINK}\s+)*{_CAP})+)"
