@@ -196,8 +196,13 @@ def repair_appositions(doc: Doc) -> Doc:
     The parser at times hangs it on a noun further back: in "X was paid by HM Prison and
     Probation Service (HMPPS), an agency of the Ministry of Justice" it made X the agency; in
     "X receives funding from the Office of the PCC, led by Y" it made Y lead X."""
-    wanted = {doc.vocab.strings.add("appos"), doc.vocab.strings.add("acl")}
+    wanted = {doc.vocab.strings.add(d) for d in ("appos", "acl", "npadvmod")}
     for t in (doc[i] for i, dep in enumerate(doc.to_array("DEP")) if dep in wanted):
+        if t.dep_ == "npadvmod":  # "Name (ACRONYM), a consortium made up of ...": read as
+            if t.left_edge.i < 2 or doc[t.left_edge.i - 2].text != ")" or not any(  # an
+                    c.dep_ == "det" and c.lower_ in ("a", "an", "the") for c in t.children):
+                continue  # adverb after the bracket, it is the name's apposition
+            t.dep_ = "appos"
         participle = t.tag_ == "VBN" and t.dep_ == "acl"
         colon = t.left_edge.i - 1
         if t.dep_ == "appos" and colon > 0 and doc[colon].text == ":" and doc[
