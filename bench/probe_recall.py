@@ -31,6 +31,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from graphbuild.clean import blank_furniture
 from graphbuild.extract import extract_document
 from graphbuild.gazetteer import load_gazetteer
 from graphbuild.names import fold
@@ -61,9 +62,9 @@ def ordered(fact: tuple[str, str, str]) -> tuple[str, str, str]:
 
 
 def facts_found(nlp, text: str) -> tuple[set, dict[str, str]]:
-    """The facts graphbuild extracts from one text (ends that stay unresolved are dropped,
-    as in the build), and the text's names mapped to their entities."""
-    ex = extract_document(SourceText("p", "p.txt", "p", None, text, text), nlp)
+    """The facts graphbuild extracts from one text, cleaned of blog furniture (ends that stay
+    unresolved are dropped, as in the build), and the text's names mapped to their entities."""
+    ex = extract_document(SourceText("p", "p.txt", "p", None, text, blank_furniture(text)), nlp)
     alias = {canonical(m.text): canonical(m.gazetteer_key) for m in ex.mentions
              if m.gazetteer_key}
 
