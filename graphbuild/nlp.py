@@ -221,11 +221,19 @@ def repair_appositions(doc: Doc) -> Doc:
         x = doc[near]
         if not x.tag_.startswith("NN") or near < t.sent.start or x.i == t.head.i:
             continue
-        y, through_preposition = x, False
+        y, through_preposition, listed = x, False, True
         while y.i != t.head.i and y.dep_ in _PHRASE_DEPS and y.head.i != y.i and not (
                 y.tag_.startswith("VB")):
             through_preposition |= y.dep_ == "pobj"
+            listed &= y.dep_ in ("conj", "compound", "flat")
             y = y.head
+        if y.i == t.head.i and listed and t.tag_ == "NN" and x.i != y.i and not _one_name(
+                x, y) and any(doc[k].text == "," for k in range(y.i, x.i)):  # (a list, not
+            # one name with "and" in it: "County Lines Support and Rescue, a service ...")
+            while x.dep_ in ("compound", "flat") and x.head.i != x.i:
+                x = x.head  # ("A, B and C, the new division of X": C's own description, the
+            t.head = x  # parser hung it on the list)
+            continue
         if y.i == t.head.i and not (participle and through_preposition):
             continue  # the parser's reading: "A, B and C, the three owners" (but "funding
             # from the Office of the PCC, led by Y": the Office is led)
@@ -353,6 +361,12 @@ def _repair_relative_after_members(doc: Doc) -> None:
         if listed and x.dep_ == "pobj" and x.head.lower_ in ("of", "between") and (
                 x.head.head.lower_ in _collective_heads()):
             clause.head = x.head.head
+
+
+def _one_name(a: Token, b: Token) -> bool:
+    """Whether two tokens lie in one name the entity ruler found ("HM Prison & Probation
+    Service", which the parser reads as a list)."""
+    return any(e.start <= a.i < e.end and e.start <= b.i < e.end for e in a.doc.ents)
 
 
 def _repair_which_on_person(doc: Doc) -> None:
