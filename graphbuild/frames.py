@@ -169,11 +169,10 @@ def _passive(t: Token) -> bool:
 
 def _antecedent(t: Token) -> Token:
     """A relative pronoun stands for the noun its clause modifies (so does "both of which")."""
-    if t.lower_ in QUANTIFIERS and any(p.lower_ in RELATIVE_PRONOUNS for c in t.children
-                                       if c.dep_ == "prep" and c.lower_ == "of"
-                                       for p in c.children):
-        t = next(p for c in t.children if c.dep_ == "prep" and c.lower_ == "of"
-                 for p in c.children if p.lower_ in RELATIVE_PRONOUNS)
+    of_which = next((p for c in t.children if c.dep_ == "prep" and c.lower_ == "of"
+                     for p in c.children if p.lower_ in RELATIVE_PRONOUNS),
+                    None) if t.lower_ in QUANTIFIERS else None
+    t = of_which if of_which is not None else t
     if t.lower_ in RELATIVE_PRONOUNS:
         clause = next((a for a in t.ancestors if a.dep_ == "relcl"), None)
         if clause is not None:
