@@ -876,7 +876,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
     salience = _Salience()
     described: Mention | None = None  # the organisation the text opens by describing
     name_owners = _NameOwners()
-    voice_title_end = _voice_title_end(doc.text)
+    title_end = _voice_title_end(doc.text)
     announced: int | None = None  # the person a paragraph ending "X said:" announces
     pieces = list(chunks(doc.clean, max_chunk_chars))
     bulleted = _bulleted_names(pieces, nlp, doc.doc_id)
@@ -926,7 +926,7 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
         quoting, quote_open = None, False  # who speaks in an open quotation of this paragraph
         if described is None and sent_base < DESCRIBING_SENTENCES:
             described = _described_organisation(sentences, offset, found)
-        _type_first_person(result, base_index, found, voice_title_end, described)
+        _type_first_person(result, base_index, found, title_end, described)
         line_date = timeline_date(text)  # "2019: ..." opening a timeline's line
         turn = _speaker_turn(text, offset, found, base_index)  # "Name (Party): ..." speaks
         if turn is None and announced is not None and _QUOTE_MARK.match(text.lstrip()):
@@ -1029,7 +1029,6 @@ def extract_document(doc: SourceText, nlp, batch_size: int = 32,
                       if c.predicate == "publishedBy"), None)
     issuer = _release_issuer(doc, result)  # a press release speaks for its issuer
     titled = "\n" in doc.text
-    title_end = _voice_title_end(doc.text)
     # the text speaks as "we", for an organisation its title names or it opens by describing
     # (not one a blog merely talks about most, nor the first one an untitled text names)
     own_voice = any(m.source == "unresolved" and m.text.lower() in _FIRST_PERSON
